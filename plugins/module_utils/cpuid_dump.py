@@ -1,0 +1,30 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""In-memory form of raw CPUID as read from a live host or imported from a dump file.
+
+Both the live readers and the offline importers produce a ``CpuidDump``; everything downstream
+(grouping of CPUs, host facts) works on it and never knows where the numbers came from.
+"""
+
+from dataclasses import dataclass, field
+from typing import Dict, Tuple
+
+# (leaf, subleaf) -> (eax, ebx, ecx, edx); leaves without sub-leaves use subleaf 0.
+Registers = Tuple[int, int, int, int]
+LeafKey = Tuple[int, int]
+CpuLeaves = Dict[LeafKey, Registers]
+
+
+@dataclass
+class CpuidDump:
+    """Raw CPUID of every logical CPU of one host, plus feature MSR values when the source has them.
+
+    ``cpus`` maps the logical CPU number to its leaves. ``msrs`` holds hardware MSR values a dump
+    recorded (libvirt cputestdata has IA32_ARCH_CAPABILITIES and friends); the live reader leaves it
+    empty because live MSR values come from KVM. ``source`` is ``live`` or ``<format>:<path>``.
+    """
+
+    cpus: Dict[int, CpuLeaves]
+    source: str
+    msrs: Dict[int, int] = field(default_factory=dict)
+    method: str = ''

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The whole test suite of vmcpu.profiles. Stops at the first failing stage with a non-zero exit.
+#
+#   scripts/test.sh
+#
+# Stages (each prints a header, a PASS/FAIL/SKIP line with its time, and a summary at the end):
+#   sanity-2.19   ansible-test sanity, ansible-core 2.19 on Python 3.11 (.venv)
+#   sanity-2.21   ansible-test sanity, ansible-core 2.21 on Python 3.12 (.venv-2.21; skipped with
+#                 a reason when the machine has no pyenv Python 3.12)
+#   units         pytest tests/unit (exit code 5, "no tests collected", is a failure)
+#   integration   ansible-test integration --local, targets under tests/integration/targets
+#   molecule      molecule test for every scenario found (skipped with a reason when there is none)
+#   lint          ansible-lint (production profile) and shellcheck of the project's shell scripts
+#
+# ansible-test needs the collection at .../ansible_collections/vmcpu/profiles, so the tracked and
+# untracked-but-not-ignored files are copied into such a tree in a temporary folder, and every stage
+# runs there. Tests that read ../shared find it through VMCPU_SHARED (the real checkout's ../shared).
+# Environment: VMCPU_KEEP_TREE=1 keeps the temporary tree; VMCPU_STAGES="units lint" runs only
+# those stages (for local iteration; CI runs all).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ALL_STAGES=(sanity-2.19 sanity-2.21 units integration molecule lint)
+read -r -a STAGES <<<"${VMCPU_STAGES:-${ALL_STAGES[*]}}"
+SKIP_RC=77
+
+# Tests that need the shared test data look here and skip with a reason when it is absent.
+VMCPU_SHARED="$(cd "$ROOT/.." && pwd)/shared"
+export VMCPU_SHARED
+
+banner() { printf '\n%s\n== %s\n%s\n' "$(printf '=%.0s' {1..100})" "$*" "$(printf '=%.0s' {1..100})"; }
+
+banner "setup: scripts/setup.sh --no-run"
+scripts/setup.sh --no-run
+
+VENV="$ROOT/.venv"
+VENV221="$ROOT/.venv-2.21"
+# Tools find their siblings (ansible-playbook, ansible-galaxy) on PATH, as in an activated venv.
+export PATH="$VENV/bin:$PATH"
+export ANSIBLE_NOCOLOR=1 NO_COLOR=1 PY_COLORS=0
+
+# ---------------------------------------------------------------------------------------------
+# The collection tree ansible-test wants, in a temporary folder.
+# ---------------------------------------------------------------------------------------------
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/vmcpu-test.XXXXXX")"
+if [ "${VMCPU_KEEP_TREE:-0}" = 1 ]; then
+    trap 'echo "kept test tree: $WORK"' EXIT
+else
+    trap 'rm -rf "$WORK"' EXIT
+fi
+COLL="$WORK/ansible_collections/vmcpu/profiles"
+mkdir -p "$COLL"
+
+list_project_files() {
+    if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        # Tracked plus untracked-but-not-ignored, minus files deleted from the work tree.
+        git -C "$ROOT" ls-files -z --cached --others --exclude-standard |
+            while IFS= read -r -d '' path; do
+                if [ -e "$path" ] || [ -L "$path" ]; then printf '%s\0' "$path"; fi
+            done
+    else
+        find . \( -name .git -o -name '.venv*' -o -name .collections -o -path ./tests/output \
+            -o -name __pycache__ -o -name .pytest_cache -o -name .hypothesis \) -prune \
+            -o \( -type f -o -type l \) -printf '%P\0'
+    fi
+}
+list_project_files | tar --null --no-recursion -T - -cf - | tar -xf - -C "$COLL"
+
+# Integration targets get the shared data path as a variable (ansible-test passes
+# tests/integration/integration_config.yml to every target as extra vars; it does not pass the
+# environment through).
+INTEGRATION_CONFIG="$COLL/tests/integration/integration_config.yml"
+mkdir -p "$(dirname "$INTEGRATION_CONFIG")"
+[ -s "$INTEGRATION_CONFIG" ] || printf -- '---\n' >"$INTEGRATION_CONFIG"
+printf '# added by scripts/test.sh\nvmcpu_shared: "%s"\n' "$VMCPU_SHARED" >>"$INTEGRATION_CONFIG"
+
+echo "Collection tree under test: $COLL"
+echo "Shared test data (VMCPU_SHARED): $VMCPU_SHARED$([ -d "$VMCPU_SHARED" ] || echo ' (absent: tests that need it skip)')"
+
+# ---------------------------------------------------------------------------------------------
+# Stages. Each runs in a subshell with `set -e`; exit code 77 means "skipped, reason printed".
+# ---------------------------------------------------------------------------------------------
+skip() {
+    echo "SKIP: $*"
+    exit "$SKIP_RC"
+}
+
+stage_sanity_2_19() {
+    cd "$COLL"
+    "$VENV/bin/ansible-test" sanity --python 3.11 --color no
+}
+
+stage_sanity_2_21() {
+    [ -x "$VENV221/bin/ansible-test" ] ||
+        skip "no .venv-2.21: this machine has no Python 3.12 under $(pyenv root 2>/dev/null || echo ~/.pyenv)/versions (see scripts/setup.sh)"
+    cd "$COLL"
+    export PATH="$VENV221/bin:$PATH"
+    "$VENV221/bin/ansible-test" sanity --python 3.12 --color no
+}
+
+stage_units() {
+    cd "$COLL"
+    [ -d tests/unit ] || { echo "FAIL: no tests/unit directory" >&2; exit 1; }
+    local rc=0
+    # The temporary tree's root makes ansible_collections.vmcpu.profiles importable.
+    PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest tests/unit -ra || rc=$?
+    if [ "$rc" -eq 5 ]; then
+        echo "FAIL: pytest collected no tests under tests/unit (exit code 5)" >&2
+        exit 1
+    fi
+    exit "$rc"
+}
+
+stage_integration() {
+    cd "$COLL"
+    local targets
+    targets="$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)"
+    [ "$targets" -gt 0 ] || { echo "FAIL: no integration targets under tests/integration/targets" >&2; exit 1; }
+    echo "$targets target(s)"
+    "$VENV/bin/ansible-test" integration --local --python 3.11 --color no
+}
+
+stage_molecule() {
+    cd "$COLL"
+    local scenario_files=() file dir
+    while IFS= read -r -d '' file; do scenario_files+=("$file"); done < <(
+        find . -path ./tests/output -prune -o -path '*/molecule/*/molecule.yml' -print0 | sort -z)
+    [ "${#scenario_files[@]}" -gt 0 ] ||
+        skip "no molecule scenarios in the collection (looked for */molecule/<scenario>/molecule.yml)"
+    export ANSIBLE_COLLECTIONS_PATH="$WORK"
+    # molecule runs from the folder that holds molecule/: extensions/ or a role.
+    for dir in $(printf '%s\n' "${scenario_files[@]}" | sed 's|/molecule/[^/]*/molecule.yml$||' | sort -u); do
+        echo "molecule test --all in $dir"
+        (cd "$dir" && "$VENV/bin/molecule" test --all)
+    done
+}
+
+stage_lint() {
+    cd "$COLL"
+    echo "-- ansible-lint (production profile)"
+    ANSIBLE_COLLECTIONS_PATH="$WORK" "$VENV/bin/ansible-lint" --offline --profile production --nocolor
+    echo "-- shellcheck"
+    local scripts=()
+    while IFS= read -r -d '' file; do scripts+=("$file"); done < <(
+        find . -path ./tests/output -prune -o -type f \( -name '*.sh' -o -path ./.ci/run \) -print0 | sort -z)
+    shellcheck --version | sed -n 2p
+    shellcheck "${scripts[@]}"
+    echo "shellcheck: ${#scripts[@]} script(s) clean: ${scripts[*]}"
+}
+
+RESULTS=()
+print_summary() {
+    banner "summary"
+    printf '%s\n' "${RESULTS[@]}"
+}
+
+for stage in "${STAGES[@]}"; do
+    func="stage_${stage//[.-]/_}"
+    declare -F "$func" >/dev/null || { echo "unknown stage: $stage (known: ${ALL_STAGES[*]})" >&2; exit 2; }
+    banner "$stage"
+    start=$SECONDS
+    # Not `("$func") || rc=$?`: bash ignores `set -e` inside anything tested by || or if.
+    set +e
+    (
+        set -e
+        "$func"
+    )
+    rc=$?
+    set -e
+    took=$((SECONDS - start))
+    if [ "$rc" -eq 0 ]; then
+        RESULTS+=("$(printf 'PASS  %-12s %5ss' "$stage" "$took")")
+    elif [ "$rc" -eq "$SKIP_RC" ]; then
+        RESULTS+=("$(printf 'SKIP  %-12s %5ss' "$stage" "$took")")
+    else
+        RESULTS+=("$(printf 'FAIL  %-12s %5ss  (exit %s)' "$stage" "$took" "$rc")")
+        print_summary
+        echo "scripts/test.sh: stage $stage failed" >&2
+        exit 1
+    fi
+    echo "-- $stage: ${RESULTS[-1]%% *} in ${took}s"
+done
+
+print_summary
+echo "scripts/test.sh: all stages passed"

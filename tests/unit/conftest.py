@@ -1,0 +1,63 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared fixtures of the unit tests, and the import path of the collection.
+
+``scripts/test.sh`` runs pytest in a copy of the collection laid out as
+``<tmp>/ansible_collections/vmcpu/profiles`` with ``<tmp>`` on ``PYTHONPATH``. When pytest is run
+straight from a checkout (``.venv/bin/pytest tests/unit``), this file makes the same imports work by
+linking the checkout into such a layout in a temporary folder.
+"""
+
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+COLLECTION_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _collection_import_root(root):
+    """Return a folder that holds ``ansible_collections/vmcpu/profiles`` pointing at ``root``."""
+    if root.parts[-3:] == ('ansible_collections', 'vmcpu', 'profiles'):
+        return root.parents[2]
+    link_root = Path(tempfile.mkdtemp(prefix='vmcpu-import-'))
+    atexit.register(shutil.rmtree, str(link_root), True)
+    namespace = link_root / 'ansible_collections' / 'vmcpu'
+    namespace.mkdir(parents=True)
+    (namespace / 'profiles').symlink_to(root, target_is_directory=True)
+    return link_root
+
+
+sys.path.insert(0, str(_collection_import_root(COLLECTION_ROOT)))
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis is in requirements/dev.txt; other environments may lack it
+    pass
+else:
+    # A 2-core CI machine is slow and shared: time limits per example would only make tests flaky.
+    settings.register_profile('ci', deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+    settings.load_profile('ci' if os.environ.get('CI') else 'default')
+
+
+@pytest.fixture(scope='session')
+def collection_root():
+    """The root of the collection tree under test (the temporary ansible_collections copy in test.sh)."""
+    return COLLECTION_ROOT
+
+
+@pytest.fixture(scope='session')
+def shared_dir():
+    """The project's read-only ``../shared`` folder (test data, oracles); skips when it is absent.
+
+    ``scripts/test.sh`` exports ``VMCPU_SHARED`` as ``<real checkout>/../shared``, since the tree under
+    test is a temporary copy; without it, ``../shared`` next to this collection root is used.
+    """
+    path = Path(os.environ.get('VMCPU_SHARED') or COLLECTION_ROOT.parent / 'shared')
+    if not path.is_dir():
+        pytest.skip('shared test data not found at %s (a clone without ../shared; set VMCPU_SHARED to its path)' % path)
+    return path

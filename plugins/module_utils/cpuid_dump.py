@@ -9,6 +9,8 @@ Both the live readers and the offline importers produce a ``CpuidDump``; everyth
 from dataclasses import dataclass, field
 from typing import Dict, Tuple
 
+REGISTER_NAMES = ('eax', 'ebx', 'ecx', 'edx')
+
 # (leaf, subleaf) -> (eax, ebx, ecx, edx); leaves without sub-leaves use subleaf 0.
 Registers = Tuple[int, int, int, int]
 LeafKey = Tuple[int, int]
@@ -28,3 +30,18 @@ class CpuidDump:
     source: str
     msrs: Dict[int, int] = field(default_factory=dict)
     method: str = ''
+
+
+def format_entry(leaf, subleaf, regs, **extra):
+    """One CPUID entry as stored in facts and profiles."""
+    entry = {'leaf': '0x%08x' % leaf, 'subleaf': '0x%x' % subleaf}
+    entry.update(extra)
+    for name, value in zip(REGISTER_NAMES, regs):
+        entry[name] = '0x%08x' % value
+    return entry
+
+
+def parse_entry(entry):
+    """Inverse of ``format_entry``: ``((leaf, subleaf), (eax, ebx, ecx, edx))``."""
+    return ((int(entry['leaf'], 16), int(entry['subleaf'], 16)),
+            tuple(int(entry[name], 16) for name in REGISTER_NAMES))

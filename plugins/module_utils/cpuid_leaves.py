@@ -18,7 +18,6 @@ from typing import Callable, Dict, List, Tuple
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import CpuLeaves, Registers
 
 EAX, EBX, ECX, EDX = range(4)
-REGISTER_NAMES = ('eax', 'ebx', 'ecx', 'edx')
 
 BASIC_BASE = 0x00000000
 HYPERVISOR_BASE = 0x40000000

@@ -20,7 +20,7 @@ import os
 import re
 import xml.parsers.expat
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import CpuidDump
+from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import REGISTER_NAMES, CpuidDump
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import DumpFormatError
 
 # A cpuid -r dump of a 1024-CPU host is under 10 MiB; anything far beyond that is not a dump, and
@@ -48,8 +48,6 @@ _AIDA_LEAF = re.compile(r'^CPUID %s: %s-%s-%s-%s' % ((_HEX8,) * 5))
 _AIDA_LEAF_SHAPE = 'CPUID HHHHHHHH: HHHHHHHH-HHHHHHHH-HHHHHHHH-HHHHHHHH'
 _AIDA_SUBLEAF_TAG = re.compile(r'^\[SL ([0-9a-fA-F]{2})\]')
 _AIDA_SUBLEAF_SHAPE = '[SL HH]'
-
-_REGISTER_NAMES = ('eax', 'ebx', 'ecx', 'edx')
 
 
 def load_dump(path) -> CpuidDump:
@@ -159,7 +157,7 @@ def _describe_key(key):
 def _describe_difference(new, old):
     if isinstance(new, tuple):
         return ', '.join('%s=0x%08x here, 0x%08x there' % (name, new_value, old_value)
-                         for name, new_value, old_value in zip(_REGISTER_NAMES, new, old)
+                         for name, new_value, old_value in zip(REGISTER_NAMES, new, old)
                          if new_value != old_value)
     return '0x%x here, 0x%x there' % (new, old)
 

@@ -44,8 +44,6 @@ AMD = 'amd'
 VENDORS = (INTEL, AMD)
 VENDOR_IDS = {'GenuineIntel': INTEL, 'AuthenticAMD': AMD}
 
-REGISTER_NAMES = ('eax', 'ebx', 'ecx', 'edx')
-
 
 @dataclass(frozen=True)
 class Field:

@@ -7,8 +7,11 @@ The document is plain JSON, versioned by ``FACTS_SCHEMA_VERSION`` and described 
 CPUID is read in every manual, and JSON has no 64-bit integers that every consumer agrees on.
 """
 
+from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import (
+    REGISTER_NAMES, format_entry, parse_entry,
+)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_leaves import (
-    EAX, EBX, ECX, EDX, PER_CPU_MASKS, REGISTER_NAMES, mask_per_cpu,
+    EAX, EBX, ECX, EDX, PER_CPU_MASKS, mask_per_cpu,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_live import read_live_cpuid
 from ansible_collections.vmcpu.profiles.plugins.module_utils.dump_import import load_dump
@@ -26,23 +29,8 @@ HYBRID_LEAF = 0x1A
 CORE_TYPES = {0x20: 'efficiency', 0x40: 'performance'}
 
 
-def format_entry(leaf, subleaf, regs, **extra):
-    """One CPUID entry as stored in facts and profiles."""
-    entry = {'leaf': '0x%08x' % leaf, 'subleaf': '0x%x' % subleaf}
-    entry.update(extra)
-    for name, value in zip(REGISTER_NAMES, regs):
-        entry[name] = '0x%08x' % value
-    return entry
-
-
-def parse_entry(entry):
-    """Inverse of ``format_entry``: ``((leaf, subleaf), (eax, ebx, ecx, edx))``."""
-    return ((int(entry['leaf'], 16), int(entry['subleaf'], 16)),
-            tuple(int(entry[name], 16) for name in REGISTER_NAMES))
-
-
 def format_entries(leaves):
-    return [format_entry(leaf, subleaf, regs) for (leaf, subleaf), regs in sorted(leaves.items())]
+    return [format_entry(leaf, subleaf, regs=regs) for (leaf, subleaf), regs in sorted(leaves.items())]
 
 
 def _vendor(leaves, source):
@@ -169,6 +157,10 @@ def _kvm_section(kvm, device):
         if kvm == 'required':
             raise
         return {'available': False, 'error': str(exc)}
+    # KVM copies the APIC ID of the CPU the caller runs on into some entries: mask it as in raw_cpuid.
+    view['supported_cpuid'] = [
+        format_entry(*key, regs=mask_per_cpu({key: regs})[key], flags=entry['flags'])
+        for entry in view['supported_cpuid'] for key, regs in [parse_entry(entry)]]
     view.update(available=True, error=None)
     return view
 

@@ -21,6 +21,7 @@ import errno
 import fcntl
 import os
 
+from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import format_entry
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import HostAccessError
 
 # --- ioctl request encoding (include/uapi/asm-generic/ioctl.h, used by x86) -------------------
@@ -218,15 +219,8 @@ def _read_supported_cpuid(kvm):
         raise HostAccessError('%s: KVM_GET_SUPPORTED_CPUID returned nent=%d for a buffer of %d'
                               % (kvm.device, buf.nent, nent))
     entries = sorted(buf.entries[:buf.nent], key=lambda e: (e.function, e.index))
-    return [{
-        'leaf': '0x%08x' % e.function,
-        'subleaf': '0x%x' % e.index,
-        'flags': int(e.flags),
-        'eax': '0x%08x' % e.eax,
-        'ebx': '0x%08x' % e.ebx,
-        'ecx': '0x%08x' % e.ecx,
-        'edx': '0x%08x' % e.edx,
-    } for e in entries]
+    return [format_entry(e.function, e.index, (e.eax, e.ebx, e.ecx, e.edx), flags=int(e.flags))
+            for e in entries]
 
 
 def _read_msr_list(kvm, name, request):

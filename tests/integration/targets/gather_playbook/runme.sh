@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# playbooks/gather.yml end to end: one live host and one host described by a dump through the host
+# variable cpu_facts_src; both facts files are written, valid against the schema, and a second run
+# changes nothing.
+set -euo pipefail
+
+# ansible-test runs a copy of this target elsewhere; the collection under test is on its collections path.
+collection_root="$(ansible-galaxy collection list vmcpu.profiles --format json |
+    python -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')/vmcpu/profiles"
+facts_dir="$OUTPUT_DIR/facts"
+python="$(command -v python)"
+
+cpuid -r >"$OUTPUT_DIR/dump.cpuid"
+cat >"$OUTPUT_DIR/inventory.yml" <<INVENTORY
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: $python
+  hosts:
+    live_host: {}
+    dump_host:
+      cpu_facts_src: $OUTPUT_DIR/dump.cpuid
+INVENTORY
+
+run_gather() {
+    ansible-playbook -i "$OUTPUT_DIR/inventory.yml" vmcpu.profiles.gather -e "vmcpu_facts_dir=$facts_dir" "$@"
+}
+
+run_gather | tee "$OUTPUT_DIR/first.log"
+grep -q 'live_host: .* logical CPUs' "$OUTPUT_DIR/first.log"
+grep -q 'dump_host: .* KVM no (facts imported from a dump file)' "$OUTPUT_DIR/first.log"
+
+"$python" - "$collection_root/schemas/host_facts.schema.json" "$facts_dir" <<'PYTHON'
+import json, sys, jsonschema
+schema_path, facts_dir = sys.argv[1:]
+validator = jsonschema.Draft202012Validator(json.load(open(schema_path)))
+live = json.load(open(facts_dir + '/live_host.json'))
+dump = json.load(open(facts_dir + '/dump_host.json'))
+for facts in (live, dump):
+    validator.validate(facts)
+assert live['source'] == 'live', live['source']
+assert dump['source'].startswith('cpuid_raw:'), dump['source']
+assert [g['cpus'] for g in live['raw_cpuid']['groups']] == [g['cpus'] for g in dump['raw_cpuid']['groups']]
+print('facts files valid:', sorted(live), len(dump['raw_cpuid']['groups']), 'group(s)')
+PYTHON
+
+run_gather | tee "$OUTPUT_DIR/second.log"
+grep -Eq 'dump_host +: ok=[0-9]+ +changed=0 ' "$OUTPUT_DIR/second.log"
+grep -Eq 'live_host +: ok=[0-9]+ +changed=0 ' "$OUTPUT_DIR/second.log"
+
+run_gather --check --diff >/dev/null

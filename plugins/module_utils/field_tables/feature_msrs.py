@@ -85,7 +85,7 @@ REGISTERS = (
             depends=('core_capabilities',)),
         off(3, 'rsm_in_cpl0_only', 'RSM allowed only at CPL 0 (host platform control)',
             depends=('core_capabilities',)),
-        off(4, 'uc_lock_disable', 'locked accesses to UC memory can be made to fault',
+        off(4, 'core_caps_uc_lock_disable', 'locked accesses to UC memory can be made to fault',
             depends=('core_capabilities',)),
         flag(5, 'split_lock_detect', '#AC on split locks (MSR_TEST_CTRL bit 29)', qemu='split-lock-detect',
              depends=('core_capabilities',)),

@@ -16,8 +16,8 @@ from typing import Optional, Tuple
 class Kind:
     """How a field merges over hosts and how a host is checked against the profile (notes section 3)."""
 
-    FLAG = 'flag'            # 1 = feature present: AND over hosts; host ok when P <= H
-    BUG_FLAG = 'bug_flag'    # 1 = affected/worse: OR over hosts; host ok when H <= P
+    FLAG = 'flag'            # 1 = feature present: AND over hosts; host ok when P <= H (bitwise)
+    BUG_FLAG = 'bug_flag'    # 1 = affected/worse: OR over hosts; host ok when H <= P (bitwise)
     MIN = 'min'              # counts, max leaf, sizes of capability: min; host ok when P <= H
     EQUAL = 'equal'          # must agree on every host (component sizes/offsets, vendor)
     IDENTITY = 'identity'    # taken from the compatibility target (family/model/stepping, brand)

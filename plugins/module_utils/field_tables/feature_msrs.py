@@ -14,7 +14,8 @@ VMX control MSRs: bits 31:0 are the allowed-0 settings (1 = the control cannot b
 AND over hosts). Each control is one row below, expanded into both halves by ``_vmx_controls``. The
 reserved "default1" positions read 1 in both halves on every CPU and in KVM, so they are ``static`` 1.
 The non-TRUE MSRs 0x481-0x484 are the TRUE ones (0x48d-0x490) with the default1 class forced to 1 in
-the allowed-0 half (SDM A.2), so they are ``derived``. The tertiary controls MSR 0x492 is left out:
+the allowed-0 half (SDM A.2); they merge bitwise like them (allowed-0 OR, allowed-1 AND), which keeps
+that relation. The tertiary controls MSR 0x492 is left out:
 KVM does not offer tertiary controls to a nested hypervisor.
 """
 
@@ -56,9 +57,10 @@ def _vmx_controls(index, controls, default1=(), allowed0=True, depends=('vmx',))
 
 def _vmx_derived(index, name, true_index):
     return msr(index, (
-        bits(0, 31, name + '_allowed0', Kind.DERIVED,
-             'allowed-0 settings: those of MSR %#x plus the default1 class' % true_index),
-        bits(32, 63, name + '_allowed1', Kind.DERIVED, 'allowed-1 settings: those of MSR %#x' % true_index),
+        bits(0, 31, name + '_allowed0', Kind.BUG_FLAG,
+             'allowed-0 settings (bitwise): those of MSR %#x plus the default1 class' % true_index),
+        bits(32, 63, name + '_allowed1', Kind.FLAG,
+             'allowed-1 settings (bitwise): those of MSR %#x' % true_index),
     ), vendors=(INTEL,))
 
 

@@ -1,0 +1,346 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build the cluster-wide CPU profile from host facts (design notes section 4).
+
+Steps: host views -> per-host baseline (meet of its CPU groups) -> cluster baseline (meet of hosts)
+-> policies and toggles per field -> dependency closure -> derived fields (XSAVE components and
+sizes) -> explanation -> canonical document with a digest. Every step reads the field table; no
+CPUID location is written here.
+"""
+
+import datetime
+import difflib
+import hashlib
+import json
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import registers_for
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_merge import baseline_of, merge_all
+from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
+from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
+    SIZE_FIELDS, area_sizes, component_number,
+)
+
+PROFILE_SCHEMA_VERSION = 1
+VENDOR_STRINGS = {'intel': 'GenuineIntel', 'amd': 'AuthenticAMD'}
+# Kinds whose merged value is the contract and is explained when hosts disagree.
+CONTRACT_KINDS = (Kind.FLAG, Kind.BUG_FLAG, Kind.MIN, Kind.EQUAL)
+# Contract kinds where a larger value is better for the guest; for bug_flag, smaller is better.
+_BEST = {Kind.FLAG: max, Kind.MIN: max, Kind.EQUAL: max, Kind.BUG_FLAG: min}
+
+
+def _key(f, subleaf):
+    return (f.source, f.leaf, subleaf, f.register)
+
+
+class _Layout:
+    """The field table of one vendor, indexed for the build."""
+
+    def __init__(self, vendor):
+        self.registers = registers_for(vendor)
+        self.by_name = {}
+        self.qemu_names = {}
+        for register in self.registers:
+            for f in register.fields:
+                if f.kind != Kind.RESERVED:
+                    self.by_name[f.name] = f
+                    if f.qemu:
+                        self.qemu_names[f.qemu] = f.name
+        self.dependents = {}
+        for f in self.by_name.values():
+            for dependency in f.depends:
+                self.dependents.setdefault(dependency, []).append(f.name)
+
+    def resolve(self, name):
+        """Our field name for ``name`` (ours or QEMU's), or None."""
+        if name in self.by_name:
+            return name
+        return self.qemu_names.get(name)
+
+
+class _Registers:
+    """Profile register values and masks (mask bit 1 = fixed by the profile) of every register
+    of the table; ``entries`` later keeps those worth writing down."""
+
+    def __init__(self):
+        self.value = {}
+        self.mask = {}
+        self.full = {}
+
+    def read(self, f, subleaf=None):
+        subleaf = f.subleaves[0] if subleaf is None else subleaf
+        return f.extract(self.value.get(_key(f, subleaf), 0))
+
+    def write(self, f, field_value, subleaf=None):
+        subleaves = range(f.subleaves[0], f.subleaves[1] + 1) if subleaf is None else (subleaf,)
+        for sub in subleaves:
+            key = _key(f, sub)
+            kept = self.value.get(key, 0) & ~f.mask
+            self.value[key] = kept | (field_value << f.first_bit & f.mask)
+
+
+def _parse_toggles(features, layout):
+    """``['-avx512f', '+aes']`` -> ({name: '+'|'-'}); unknown names fail with suggestions."""
+    toggles = {}
+    for item in features or ():
+        text = str(item).strip()
+        sign, name = (text[0], text[1:]) if text[:1] in '+-' else ('+', text)
+        resolved = layout.resolve(name)
+        if resolved is None:
+            close = difflib.get_close_matches(name, list(layout.by_name) + list(layout.qemu_names), n=3)
+            raise VmcpuError('unknown feature %r in features%s.'
+                             % (name, '; did you mean %s?' % ', '.join(close) if close else ''))
+        if toggles.get(resolved, sign) != sign:
+            raise VmcpuError('feature %s is both enabled and disabled in features.' % resolved)
+        toggles[resolved] = sign
+    return toggles
+
+
+def _host_baselines(hosts):
+    """One baseline per host (the meet of its CPU groups), refusing mixed vendors."""
+    if not hosts:
+        raise VmcpuError('no hosts given: a profile needs the facts of at least one host.')
+    views = [host_view(name, facts) for name, facts in hosts]
+    by_vendor = {}
+    for view in views:
+        by_vendor.setdefault(view.vendor, []).append(view.name)
+    if len(by_vendor) > 1:
+        raise VmcpuError('hosts of different CPU vendors cannot share a profile: %s.' % '; '.join(
+            '%s: %s' % (VENDOR_STRINGS[vendor], ', '.join(names)) for vendor, names in sorted(by_vendor.items())))
+    baselines = []
+    for view in views:
+        merged = merge_all(baseline_of(view.vendor, view.name, group) for group in view.groups)
+        merged.hosts = (view.name,)
+        baselines.append(merged)
+    return views, baselines
+
+
+def _weakest(baselines, layout):
+    """The host with the fewest contract flag bits: the identity a migrating guest can keep."""
+    def strength(baseline):
+        return sum(bin(baseline.registers.get(_key(f, f.subleaves[0]), 0) & f.mask).count('1')
+                   for f in layout.by_name.values() if f.kind == Kind.FLAG)
+    return min(baselines, key=lambda b: (strength(b), b.hosts[0]))
+
+
+def _field_policy(f, toggles):
+    sign = toggles.get(f.name)
+    if sign == '-':
+        return Policy.STATIC, 0
+    if sign == '+':
+        return Policy.INHERIT, 0
+    return f.policy, f.static_value
+
+
+def _compose(layout, cluster, target, toggles):
+    """Register values and masks from the merge result, the target host and the policies."""
+    regs = _Registers()
+    disabled = {}
+    for register in layout.registers:
+        for subleaf in range(register.subleaves[0], register.subleaves[1] + 1):
+            key = (register.source, register.leaf, subleaf, register.register)
+            merged = cluster.registers.get(key, 0)
+            value = mask = 0
+            for f in register.fields:
+                policy, static_value = _field_policy(f, toggles)
+                if f.kind == Kind.VMM or policy == Policy.PASSTHROUGH:
+                    continue
+                mask |= f.mask
+                if policy == Policy.STATIC or f.kind == Kind.RESERVED:
+                    value |= static_value << f.first_bit
+                    if f.kind in (Kind.FLAG, Kind.DERIVED) and f.width == 1 and merged & f.mask:
+                        disabled.setdefault(f.name, 'disabled by %s' % (
+                            'features: -%s' % f.name if toggles.get(f.name) == '-' else 'default policy static: 0'))
+                elif f.kind == Kind.IDENTITY:
+                    value |= target.registers.get(key, 0) & f.mask
+                else:
+                    value |= merged & f.mask
+            regs.value[key] = value
+            regs.mask[key] = mask
+            regs.full[key] = (1 << register.width) - 1
+    return regs, disabled
+
+
+def _close_dependencies(layout, regs, disabled):
+    """Disable every field whose dependency is disabled, until nothing changes."""
+    changed = True
+    while changed:
+        changed = False
+        for name, f in layout.by_name.items():
+            if not f.depends or not regs.read(f):
+                continue
+            missing = [d for d in f.depends if not regs.read(layout.by_name[d])]
+            if missing:
+                regs.write(f, 0)
+                disabled[name] = 'requires %s' % ', '.join(missing)
+                changed = True
+
+
+def _derive_xsave(layout, regs, disabled):
+    """Drop state components no kept feature uses, then recompute the XSAVE area sizes."""
+    components = {}
+    for f in layout.by_name.values():
+        if f.kind != Kind.DERIVED or f.width != 1 or not regs.read(f):
+            continue
+        users = [name for name in layout.dependents.get(f.name, ()) if layout.by_name[name].kind != Kind.DERIVED]
+        if users and not any(regs.read(layout.by_name[name]) for name in users):
+            regs.write(f, 0)
+            disabled[f.name] = 'no kept feature uses it (%s)' % ', '.join(sorted(users))
+            continue
+        components[component_number(f)] = 'supervisor' if f.depends == ('xsaves',) else 'user'
+    if 'xsave_component_size' not in layout.by_name:
+        return
+    size_field = layout.by_name['xsave_component_size']
+    for key in regs.value:
+        if key[:2] == (size_field.source, size_field.leaf) and key[2] >= size_field.subleaves[0] \
+                and key[2] not in components:
+            regs.value[key] = 0
+    sizes = area_sizes(components, lambda name, subleaf: regs.read(layout.by_name[name], subleaf))
+    for which, name in SIZE_FIELDS.items():
+        if name in layout.by_name:
+            regs.write(layout.by_name[name], sizes[which] if regs.read(layout.by_name['xsave']) else 0)
+
+
+def _explain(layout, baselines, cluster, regs):
+    """For every contract field the hosts disagree on: the merged, best and final values and the
+    hosts below the best (the ones that lowered the profile)."""
+    explanation = {}
+    keys = set()
+    for baseline in baselines:
+        keys.update(baseline.registers)
+    by_key = {}
+    for f in layout.by_name.values():
+        if f.kind in CONTRACT_KINDS:
+            for subleaf in range(f.subleaves[0], f.subleaves[1] + 1):
+                by_key.setdefault(_key(f, subleaf), []).append(f)
+    for key in sorted(keys, key=str):
+        values = [b.registers.get(key, 0) for b in baselines]
+        if len(set(values)) == 1:
+            continue
+        for f in by_key.get(key, ()):
+            field_values = [f.extract(v) for v in values]
+            if len(set(field_values)) == 1:
+                continue
+            merged = f.extract(cluster.registers.get(key, 0))
+            best = _BEST[f.kind](field_values)
+            name = f.name if f.subleaves[0] == f.subleaves[1] else '%s[%d]' % (f.name, key[2])
+            explanation[name] = {
+                'location': f.location if f.subleaves[0] == f.subleaves[1] else f.location.replace(
+                    '%d..%d' % f.subleaves, str(key[2])),
+                'profile': regs.read(f, key[2]),
+                'merged': merged,
+                'best': best,
+                'limited_by': {b.hosts[0]: v for b, v in zip(baselines, field_values) if v != best},
+            }
+    return explanation
+
+
+def _check_plus_toggles(layout, toggles, baselines, regs, disabled):
+    for name, sign in sorted(toggles.items()):
+        if sign != '+':
+            continue
+        f = layout.by_name[name]
+        lacking = [b.hosts[0] for b in baselines
+                   if b.registers.get(_key(f, f.subleaves[0]), 0) & f.mask != f.mask]
+        if lacking:
+            raise VmcpuError('feature +%s is requested but these hosts lack it: %s.' % (name, ', '.join(lacking)))
+        if not regs.read(f):
+            raise VmcpuError('feature +%s cannot be kept: %s.' % (name, disabled.get(name, 'it is disabled')))
+
+
+def _hex_entries(regs, source, keys_seen):
+    """Registers the profile must state: non-zero ones, and those with host-supplied (passthrough)
+    bits that some host reports. Every register not listed is zero for the guest."""
+    width = 16 if source == 'msr' else 8
+    entries = []
+    for key in sorted(k for k in regs.value if k[0] == source and (
+            regs.value[k] or (regs.mask[k] != regs.full[k] and k in keys_seen))):
+        _, leaf, subleaf, register = key
+        entry = ({'index': '0x%08x' % leaf} if source == 'msr'
+                 else {'leaf': '0x%08x' % leaf, 'subleaf': '0x%x' % subleaf, 'register': register})
+        entry['value'] = '0x%0*x' % (width, regs.value[key])
+        entry['mask'] = '0x%0*x' % (width, regs.mask[key])
+        entries.append(entry)
+    return entries
+
+
+def _decoded(layout, regs, toggles):
+    """The decoded view: kept feature flags, and the values of the multi-bit fields the profile
+    inherits from its hosts (static ones are the table's defaults and say nothing about the hosts)."""
+    features, fields = [], {}
+    for name, f in sorted(layout.by_name.items()):
+        key = _key(f, f.subleaves[0])
+        if f.kind == Kind.VMM or not regs.mask.get(key, 0) & f.mask:
+            continue
+        value = regs.read(f)
+        if f.kind in (Kind.FLAG, Kind.DERIVED) and f.width == 1:
+            if value:
+                features.append(name)
+        elif f.subleaves[0] == f.subleaves[1] and _field_policy(f, toggles)[0] == Policy.INHERIT:
+            fields[name] = value
+    return features, fields
+
+
+def profile_digest(profile):
+    """sha256 of the canonical JSON of the profile without its digest and generation time."""
+    content = dict(profile)
+    content.pop('digest', None)
+    content['provenance'] = {k: v for k, v in content['provenance'].items() if k != 'generated_at'}
+    canonical = json.dumps(content, sort_keys=True, separators=(',', ':'))
+    return 'sha256:' + hashlib.sha256(canonical.encode('utf-8')).hexdigest()
+
+
+def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', generated_at=None):
+    """The profile of ``hosts``, a sequence of ``(host name, facts)``; raises VmcpuError on bad input."""
+    views, baselines = _host_baselines(hosts)
+    vendor = views[0].vendor
+    layout = _Layout(vendor)
+    toggles = _parse_toggles(features, layout)
+    cluster = merge_all(baselines) if len(baselines) > 1 else baselines[0]
+    if target_host is not None:
+        matches = [b for b in baselines if b.hosts[0] == target_host]
+        if not matches:
+            raise VmcpuError('target_host %s is not one of the profile hosts (%s).'
+                             % (target_host, ', '.join(v.name for v in views)))
+        target = matches[0]
+    else:
+        target = _weakest(baselines, layout)
+    keys_seen = set()
+    for baseline in baselines:
+        keys_seen.update(baseline.registers)
+    regs, disabled = _compose(layout, cluster, target, toggles)
+    _close_dependencies(layout, regs, disabled)
+    _derive_xsave(layout, regs, disabled)
+    _check_plus_toggles(layout, toggles, baselines, regs, disabled)
+    known_lists = [v.msr_index for v in views if v.msr_index is not None]
+    required_msrs = sorted(frozenset.intersection(*known_lists)) if known_lists else []
+    features_on, fields = _decoded(layout, regs, toggles)
+    explanation = _explain(layout, baselines, cluster, regs)
+    profile = {
+        'schema_version': PROFILE_SCHEMA_VERSION,
+        'name': name,
+        'vendor': VENDOR_STRINGS[vendor],
+        'hypervisor': hypervisor,
+        'guest_view': sorted({v.view for v in views})[0] if len({v.view for v in views}) == 1 else 'mixed',
+        'target_host': target.hosts[0],
+        'cpuid': _hex_entries(regs, 'cpuid', keys_seen),
+        'msrs': _hex_entries(regs, 'msr', keys_seen),
+        'required_msrs': ['0x%08x' % index for index in required_msrs],
+        'msr_index_known': bool(known_lists),
+        'features': features_on,
+        'fields': fields,
+        'disabled': dict(sorted(disabled.items())),
+        'explanation': dict(sorted(explanation.items())),
+        'provenance': {
+            'hosts': [{'name': v.name, 'fingerprint_digest': v.fingerprint_digest, 'view': v.view,
+                       'source': v.source} for v in views],
+            'features': list(features or ()),
+            'collection_version': COLLECTION_VERSION,
+            'generated_at': generated_at or datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
+        },
+    }
+    profile['digest'] = profile_digest(profile)
+    return profile
+

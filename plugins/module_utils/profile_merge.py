@@ -1,0 +1,134 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cluster baseline: a meet of host views, register by register (design notes section 3).
+
+Every register of the field table gets a ``RegisterRule`` that says, bit by bit, how two values
+combine: ``flag`` (and one-bit ``derived`` component flags) by AND, ``bug_flag`` by OR (both
+bitwise, so a multi-bit flag field is a vector of flags), ``min`` fields by
+their minimum, ``equal`` fields must agree. The meet of two ``Baseline`` values is again a
+``Baseline``, so merging is associative and commutative: slices of a fleet can be merged apart and
+combined later with the same result as one pass.
+"""
+
+from dataclasses import dataclass, field
+from typing import Dict, Tuple
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import registers_for
+
+
+@dataclass(frozen=True)
+class RegisterRule:
+    """How one register merges: bit masks for AND/OR, the fields merged by min or compared."""
+
+    and_mask: int
+    or_mask: int
+    min_fields: Tuple[Tuple[int, str], ...]      # (mask, field name)
+    equal_fields: Tuple[Tuple[int, str], ...]    # (mask, field name)
+
+
+def _rule(register):
+    and_mask = or_mask = 0
+    min_fields, equal_fields = [], []
+    for f in register.fields:
+        if f.kind == Kind.FLAG or (f.kind == Kind.DERIVED and f.width == 1):
+            and_mask |= f.mask
+        elif f.kind == Kind.BUG_FLAG:
+            or_mask |= f.mask
+        elif f.kind == Kind.MIN:
+            min_fields.append((f.mask, f.name))
+        elif f.kind == Kind.EQUAL and f.policy == Policy.INHERIT:
+            # An equal field a profile never inherits (static by default) cannot block a merge.
+            equal_fields.append((f.mask, f.name))
+    return RegisterRule(and_mask, or_mask, tuple(min_fields), tuple(equal_fields))
+
+
+_RULES_CACHE = {}
+
+
+def register_rules(vendor):
+    """``{register key: RegisterRule}`` for every (source, leaf, sub-leaf, register) of ``vendor``."""
+    if vendor not in _RULES_CACHE:
+        rules = {}
+        for register in registers_for(vendor):
+            rule = _rule(register)
+            for subleaf in range(register.subleaves[0], register.subleaves[1] + 1):
+                rules[(register.source, register.leaf, subleaf, register.register)] = rule
+        _RULES_CACHE[vendor] = rules
+    return _RULES_CACHE[vendor]
+
+
+@dataclass
+class Baseline:
+    """The meet of some hosts: merged register values, and who set each ``equal`` field.
+
+    ``registers`` holds only known registers, zero values left out. ``equal_origin`` maps
+    (register key, field name) to the first host that supplied a non-zero value, so that a
+    disagreement names both hosts.
+    """
+
+    vendor: str
+    hosts: Tuple[str, ...]
+    registers: Dict[tuple, int]
+    equal_origin: Dict[tuple, str] = field(default_factory=dict)
+
+
+def baseline_of(vendor, name, registers):
+    """The baseline of one register map (one host or one CPU group), unknown registers dropped."""
+    rules = register_rules(vendor)
+    known = {key: value for key, value in registers.items() if key in rules}
+    origin = {(key, fname): name for key, value in known.items()
+              for mask, fname in rules[key].equal_fields if value & mask}
+    return Baseline(vendor, (name,), known, origin)
+
+
+def _describe(key):
+    source, leaf, subleaf, register = key
+    if source == 'msr':
+        return 'MSR %#x' % leaf
+    return 'CPUID.(%#x,%d).%s' % (leaf, subleaf, register.upper())
+
+
+def meet(a, b):
+    """The meet of two baselines of the same vendor (associative, commutative, idempotent)."""
+    if a.vendor != b.vendor:
+        raise VmcpuError('cannot merge %s hosts (%s) with %s hosts (%s)'
+                         % (a.vendor, ', '.join(a.hosts), b.vendor, ', '.join(b.hosts)))
+    rules = register_rules(a.vendor)
+    merged = {}
+    origin = dict(b.equal_origin)
+    origin.update(a.equal_origin)
+    for key in a.registers.keys() | b.registers.keys():
+        left = a.registers.get(key, 0)
+        right = b.registers.get(key, 0)
+        rule = rules[key]
+        value = (left & right & rule.and_mask) | ((left | right) & rule.or_mask)
+        for mask, _ in rule.min_fields:
+            value |= min(left & mask, right & mask)
+        for mask, fname in rule.equal_fields:
+            left_field, right_field = left & mask, right & mask
+            # Zero means "not present" (an XSAVE component the host lacks has size 0): the other
+            # side's value stands; the component itself is dropped by the AND of its flag.
+            if left_field and right_field and left_field != right_field:
+                raise VmcpuError(
+                    'field %s (%s) must be equal on every host, but host %s has %#x and host %s has '
+                    '%#x; these hosts cannot share a profile.'
+                    % (fname, _describe(key), a.equal_origin.get((key, fname), a.hosts[0]),
+                       left_field >> (mask & -mask).bit_length() - 1,
+                       b.equal_origin.get((key, fname), b.hosts[0]),
+                       right_field >> (mask & -mask).bit_length() - 1))
+            value |= left_field or right_field
+        if value:
+            merged[key] = value
+    return Baseline(a.vendor, a.hosts + b.hosts, merged,
+                    {k: v for k, v in origin.items() if k[0] in merged})
+
+
+def merge_all(baselines):
+    """Fold ``meet`` over a non-empty sequence of baselines."""
+    iterator = iter(baselines)
+    result = next(iterator)
+    for other in iterator:
+        result = meet(result, other)
+    return result

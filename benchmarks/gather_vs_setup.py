@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Wall time of vmcpu.profiles.cpu_facts next to ansible.builtin.setup (all subsets) on this host.
@@ -56,7 +55,7 @@ def time_in_process(runs):
     sys.path.insert(0, os.path.join(ROOT, '.collections'))
     from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts
     start = time.perf_counter()
-    for _ in range(runs):
+    for run in range(runs):
         gather_facts()
     return (time.perf_counter() - start) / runs
 

@@ -35,9 +35,10 @@ die() {
 # ---------------------------------------------------------------------------------------------
 # Debian packages used by the tests: `cpuid -r` (raw dump to cross-check the live reader), QEMU and
 # libvirt (exports are validated by the real tools; virsh test:///default is built into libvirt0,
-# the qemu driver needs the daemon libraries), shellcheck (lints these scripts).
+# the qemu driver needs the daemon libraries), shellcheck (lints these scripts), kmod (modprobe, which
+# cpu_facts runs to load the cpuid module).
 # ---------------------------------------------------------------------------------------------
-APT_PACKAGES=(cpuid qemu-system-x86 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu shellcheck)
+APT_PACKAGES=(cpuid qemu-system-x86 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu shellcheck kmod)
 
 install_debian_packages() {
     local missing=() pkg

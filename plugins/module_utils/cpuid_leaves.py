@@ -104,7 +104,7 @@ def _subleaves(leaf, read: ReadFn, first: Registers, xsave_bits: int) -> List[in
         return [i for i in range(1, 32) if bits >> i & 1]
     if kind == 'xsave':
         return [1] + [i for i in range(2, MAX_SUBLEAVES) if xsave_bits >> i & 1]
-    _, reg, mask, keep_last = rule
+    reg, mask, keep_last = rule[1:]
     if first[reg] & mask == 0:
         return []
     found = []

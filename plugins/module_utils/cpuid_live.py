@@ -21,7 +21,6 @@ import os
 import platform
 import re
 import struct
-import subprocess
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import CpuidDump
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_leaves import enumerate_cpuid
@@ -34,10 +33,7 @@ METHODS = ('auto', 'devcpu', 'instruction')
 #   push rbx; mov eax, edi; mov ecx, esi; mov r8, rdx; cpuid;
 #   mov [r8], eax; mov [r8+4], ebx; mov [r8+8], ecx; mov [r8+12], edx; pop rbx; ret
 # rbx is callee-saved, hence the push/pop around CPUID, which clobbers it.
-_CPUID_X86_64 = bytes.fromhex(
-    '53' '89f8' '89f1' '4989d0' '0fa2'
-    '418900' '41895804' '41894808' '4189500c' '5b' 'c3'
-)
+_CPUID_X86_64 = bytes.fromhex('53 89f8 89f1 4989d0 0fa2 418900 41895804 41894808 4189500c 5b c3')
 
 
 def online_cpus(sys_cpu_dir='/sys/devices/system/cpu'):
@@ -49,8 +45,8 @@ def online_cpus(sys_cpu_dir='/sys/devices/system/cpu'):
         return sorted(os.sched_getaffinity(0))
     cpus = []
     for part in text.split(','):
-        first, _, last = part.partition('-')
-        cpus.extend(range(int(first), int(last or first) + 1))
+        first, last = (part.split('-') + [part])[:2]
+        cpus.extend(range(int(first), int(last) + 1))
     return cpus
 
 
@@ -81,29 +77,30 @@ class DevCpuReader:
         os.close(self.fd)
 
 
-def _load_cpuid_module(dev_dir, allow_load):
-    """Make ``/dev/cpu/N/cpuid`` exist, loading the ``cpuid`` module when allowed."""
+def _load_cpuid_module(dev_dir, run_command):
+    """Make ``/dev/cpu/N/cpuid`` exist, loading the ``cpuid`` module when a command runner is given.
+
+    ``run_command(argv)`` returns ``(rc, stdout, stderr)`` like ``AnsibleModule.run_command``; None
+    means loading modules is not allowed.
+    """
     probe = os.path.join(dev_dir, '0', 'cpuid')
     if os.path.exists(probe):
         return
-    if not allow_load:
+    if run_command is None:
         raise HostAccessError(
-            '%s does not exist: the cpuid kernel module is not loaded and load_module is false. '
-            'Run "modprobe cpuid" or use method: instruction.' % probe)
-    try:
-        result = subprocess.run(['modprobe', 'cpuid'], capture_output=True, text=True, check=False)
-        detail = result.stderr.strip() or 'exit code %d' % result.returncode
-    except OSError as exc:
-        detail = exc.strerror
+            '%s does not exist: the cpuid kernel module is not loaded and loading it is not allowed '
+            '(load_module: false). Run "modprobe cpuid" or use method: instruction.' % probe)
+    rc, stdout, stderr = run_command(['modprobe', 'cpuid'])
     if not os.path.exists(probe):
+        detail = (stderr or stdout or '').strip() or 'exit code %d' % rc
         raise HostAccessError(
             '%s does not exist and "modprobe cpuid" did not create it (%s). Install/enable the '
             'cpuid kernel module (CONFIG_X86_CPUID) or use method: instruction.' % (probe, detail))
 
 
-def read_devcpu(cpus, dev_dir='/dev/cpu', allow_load=True):
+def read_devcpu(cpus, dev_dir='/dev/cpu', run_command=None):
     """Raw CPUID of ``cpus`` through the cpuid driver."""
-    _load_cpuid_module(dev_dir, allow_load)
+    _load_cpuid_module(dev_dir, run_command)
     result = {}
     for cpu in cpus:
         path = os.path.join(dev_dir, str(cpu), 'cpuid')
@@ -169,10 +166,11 @@ def read_instruction(cpus):
     return result
 
 
-def read_live_cpuid(method='auto', dev_dir='/dev/cpu', allow_load=True, cpus=None, machine=None):
+def read_live_cpuid(method='auto', dev_dir='/dev/cpu', run_command=None, cpus=None, machine=None):
     """Return a ``CpuidDump`` of every online logical CPU of this host.
 
-    ``method`` is ``auto``, ``devcpu`` or ``instruction`` (see the module docstring). With ``auto``
+    ``method`` is ``auto``, ``devcpu`` or ``instruction`` (see the module docstring);
+    ``run_command`` loads the cpuid module when needed (see ``_load_cpuid_module``). With ``auto``
     the reason ``devcpu`` was not used is kept in ``CpuidDump.method`` so the facts can say it.
     """
     require_x86(machine)
@@ -182,7 +180,7 @@ def read_live_cpuid(method='auto', dev_dir='/dev/cpu', allow_load=True, cpus=Non
     if method == 'instruction':
         return CpuidDump(cpus=read_instruction(cpus), source='live', method='instruction')
     try:
-        return CpuidDump(cpus=read_devcpu(cpus, dev_dir, allow_load), source='live', method='devcpu')
+        return CpuidDump(cpus=read_devcpu(cpus, dev_dir, run_command), source='live', method='devcpu')
     except HostAccessError as exc:
         if method == 'devcpu':
             raise

@@ -40,8 +40,8 @@ def read_microcode(proc_cpuinfo='/proc/cpuinfo'):
     revisions = set()
     text = _read_text(proc_cpuinfo) or ''
     for line in text.splitlines():
-        key, _, value = line.partition(':')
-        if key.strip() == 'microcode':
+        key, separator, value = line.partition(':')
+        if separator and key.strip() == 'microcode':
             revisions.add(value.strip())
     if not revisions:
         return None

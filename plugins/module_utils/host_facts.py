@@ -118,7 +118,7 @@ def build_host_facts(dump, kvm, fingerprint):
         'stepping': stepping,
         'brand': _brand(first),
         'logical_cpus': len(dump.cpus),
-        'hybrid': len({_core_type(leaves) for _, leaves in groups}) > 1,
+        'hybrid': len({_core_type(group[1]) for group in groups}) > 1,
         'raw_cpuid': {
             'per_cpu_masks': _per_cpu_mask_list(),
             'groups': [{'cpus': cpus, 'core_type': _core_type(leaves),
@@ -131,11 +131,12 @@ def build_host_facts(dump, kvm, fingerprint):
     }
 
 
-def gather_facts(src=None, method='auto', kvm='auto', load_module=True, kvm_device='/dev/kvm'):
+def gather_facts(src=None, method='auto', kvm='auto', run_command=None, kvm_device='/dev/kvm'):
     """Host facts of the running host, or of the host described by the dump file ``src``.
 
     ``kvm`` is ``auto`` (read the KVM view, report why when it cannot), ``required`` (fail without
     it) or ``skip``. A dump describes another machine, so its facts never carry this host's KVM view.
+    ``run_command`` may load the cpuid kernel module (``AnsibleModule.run_command``; None: never).
     """
     if src:
         if kvm == 'required':
@@ -144,7 +145,7 @@ def gather_facts(src=None, method='auto', kvm='auto', load_module=True, kvm_devi
         dump = load_dump(src)
         return build_host_facts(dump, {'available': False, 'error': 'facts imported from a dump file'},
                                 dump_fingerprint(src))
-    dump = read_live_cpuid(method=method, allow_load=load_module)
+    dump = read_live_cpuid(method=method, run_command=run_command)
     return build_host_facts(dump, _kvm_section(kvm, kvm_device), live_fingerprint())
 
 

@@ -207,8 +207,8 @@ def _read_supported_cpuid(kvm):
     while True:
         buf = _with_array(_KvmCpuid2Header, 'entries', _KvmCpuidEntry2, nent)()
         buf.nent = nent
-        _, err = kvm.ioctl('KVM_GET_SUPPORTED_CPUID', KVM_GET_SUPPORTED_CPUID, buf,
-                           allowed=(errno.E2BIG,))
+        err = kvm.ioctl('KVM_GET_SUPPORTED_CPUID', KVM_GET_SUPPORTED_CPUID, buf,
+                        allowed=(errno.E2BIG,))[1]
         if err is None:
             break
         if nent >= _CPUID_MAX_NENT:
@@ -226,12 +226,12 @@ def _read_supported_cpuid(kvm):
 def _read_msr_list(kvm, name, request):
     """KVM_GET_MSR_INDEX_LIST / KVM_GET_MSR_FEATURE_INDEX_LIST: probe the count, then read."""
     probe = _KvmMsrListHeader(nmsrs=0)
-    _, err = kvm.ioctl(name, request, probe, allowed=(errno.E2BIG,))
+    err = kvm.ioctl(name, request, probe, allowed=(errno.E2BIG,))[1]
     for _attempt in range(3):  # the list only grows if a module is reloaded meanwhile
         count = probe.nmsrs
         buf = _with_array(_KvmMsrListHeader, 'indices', ctypes.c_uint32, count)()
         buf.nmsrs = count
-        _, err = kvm.ioctl(name, request, buf, allowed=(errno.E2BIG,))
+        err = kvm.ioctl(name, request, buf, allowed=(errno.E2BIG,))[1]
         if err is None:
             return sorted(int(i) for i in buf.indices[:buf.nmsrs])
         probe.nmsrs = buf.nmsrs
@@ -245,7 +245,7 @@ def _get_msrs(kvm, indices):
     buf.nmsrs = len(indices)
     for slot, index in zip(buf.entries, indices):
         slot.index = index
-    done, _ = kvm.ioctl('KVM_GET_MSRS', KVM_GET_MSRS, buf)
+    done = kvm.ioctl('KVM_GET_MSRS', KVM_GET_MSRS, buf)[0]
     return done, [(int(e.index), int(e.data)) for e in buf.entries[:done]]
 
 
@@ -283,12 +283,12 @@ def read_kvm_view(device='/dev/kvm'):
     amx = request_amx_guest_permission()
     kvm = _KvmDevice(device)
     try:
-        version, _ = kvm.ioctl('KVM_GET_API_VERSION', KVM_GET_API_VERSION)
+        version = kvm.ioctl('KVM_GET_API_VERSION', KVM_GET_API_VERSION)[0]
         if version != KVM_API_VERSION:
             raise HostAccessError('%s: KVM_GET_API_VERSION returned %d, expected %d: unsupported '
                                   'KVM' % (device, version, KVM_API_VERSION))
-        has_features, _ = kvm.ioctl('KVM_CHECK_EXTENSION(KVM_CAP_GET_MSR_FEATURES)',
-                                    KVM_CHECK_EXTENSION, KVM_CAP_GET_MSR_FEATURES)
+        has_features = kvm.ioctl('KVM_CHECK_EXTENSION(KVM_CAP_GET_MSR_FEATURES)',
+                                 KVM_CHECK_EXTENSION, KVM_CAP_GET_MSR_FEATURES)[0]
         cpuid = _read_supported_cpuid(kvm)
         msr_index = _read_msr_list(kvm, 'KVM_GET_MSR_INDEX_LIST', KVM_GET_MSR_INDEX_LIST)
         feature_values, unreadable = {}, []

@@ -17,10 +17,10 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import registers_for
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_merge import baseline_of, merge_all
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_merge import host_baseline, merge_all
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
-    SIZE_FIELDS, area_sizes, component_number,
+    SIZE_FIELDS, area_sizes, component_number, is_component_flag,
 )
 
 PROFILE_SCHEMA_VERSION = 1
@@ -109,12 +109,7 @@ def _host_baselines(hosts):
     if len(by_vendor) > 1:
         raise VmcpuError('hosts of different CPU vendors cannot share a profile: %s.' % '; '.join(
             '%s: %s' % (VENDOR_STRINGS[vendor], ', '.join(names)) for vendor, names in sorted(by_vendor.items())))
-    baselines = []
-    for view in views:
-        merged = merge_all(baseline_of(view.vendor, view.name, group) for group in view.groups)
-        merged.hosts = (view.name,)
-        baselines.append(merged)
-    return views, baselines
+    return views, [host_baseline(view) for view in views]
 
 
 def _weakest(baselines, layout):
@@ -134,7 +129,7 @@ def _field_policy(f, toggles):
     return f.policy, f.static_value
 
 
-def _compose(layout, cluster, target, toggles):
+def _compose(layout, cluster, target_registers, toggles):
     """Register values and masks from the merge result, the target host and the policies."""
     regs = _Registers()
     disabled = {}
@@ -154,7 +149,7 @@ def _compose(layout, cluster, target, toggles):
                         disabled.setdefault(f.name, 'disabled by %s' % (
                             'features: -%s' % f.name if toggles.get(f.name) == '-' else 'default policy static: 0'))
                 elif f.kind == Kind.IDENTITY:
-                    value |= target.registers.get(key, 0) & f.mask
+                    value |= target_registers.get(key, 0) & f.mask
                 else:
                     value |= merged & f.mask
             regs.value[key] = value
@@ -182,7 +177,7 @@ def _derive_xsave(layout, regs, disabled):
     """Drop state components no kept feature uses, then recompute the XSAVE area sizes."""
     components = {}
     for f in layout.by_name.values():
-        if f.kind != Kind.DERIVED or f.width != 1 or not regs.read(f):
+        if not is_component_flag(f) or not regs.read(f):
             continue
         users = [name for name in layout.dependents.get(f.name, ()) if layout.by_name[name].kind != Kind.DERIVED]
         if users and not any(regs.read(layout.by_name[name]) for name in users):
@@ -257,7 +252,7 @@ def _hex_entries(regs, source, keys_seen):
     entries = []
     for key in sorted(k for k in regs.value if k[0] == source and (
             regs.value[k] or (regs.mask[k] != regs.full[k] and k in keys_seen))):
-        _, leaf, subleaf, register = key
+        leaf, subleaf, register = key[1:]
         entry = ({'index': '0x%08x' % leaf} if source == 'msr'
                  else {'leaf': '0x%08x' % leaf, 'subleaf': '0x%x' % subleaf, 'register': register})
         entry['value'] = '0x%0*x' % (width, regs.value[key])
@@ -308,9 +303,11 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     else:
         target = _weakest(baselines, layout)
     keys_seen = set()
-    for baseline in baselines:
-        keys_seen.update(baseline.registers)
-    regs, disabled = _compose(layout, cluster, target, toggles)
+    for view in views:
+        for group in view.groups:
+            keys_seen.update(group)
+    target_view = views[baselines.index(target)]
+    regs, disabled = _compose(layout, cluster, target_view.groups[0], toggles)
     _close_dependencies(layout, regs, disabled)
     _derive_xsave(layout, regs, disabled)
     _check_plus_toggles(layout, toggles, baselines, regs, disabled)
@@ -335,7 +332,7 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
         'explanation': dict(sorted(explanation.items())),
         'provenance': {
             'hosts': [{'name': v.name, 'fingerprint_digest': v.fingerprint_digest, 'view': v.view,
-                       'source': v.source} for v in views],
+                       'source': v.source} for v in sorted(views, key=lambda v: v.name)],
             'features': list(features or ()),
             'collection_version': COLLECTION_VERSION,
             'generated_at': generated_at or datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
@@ -343,4 +340,3 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     }
     profile['digest'] = profile_digest(profile)
     return profile
-

@@ -15,7 +15,8 @@ from typing import Dict, Tuple
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
-from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import registers_for
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import fields_for, registers_for
+from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import without_unsupported_components
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,14 @@ class RegisterRule:
     or_mask: int
     min_fields: Tuple[Tuple[int, str], ...]      # (mask, field name)
     equal_fields: Tuple[Tuple[int, str], ...]    # (mask, field name)
+
+    @property
+    def merged_mask(self):
+        """Every bit the meet computes; a baseline keeps only these."""
+        mask = self.and_mask | self.or_mask
+        for field_mask, field_name in self.min_fields + self.equal_fields:
+            mask |= field_mask
+        return mask
 
 
 def _rule(register):
@@ -75,9 +84,14 @@ class Baseline:
 
 
 def baseline_of(vendor, name, registers):
-    """The baseline of one register map (one host or one CPU group), unknown registers dropped."""
+    """The baseline of one register map (one host or one CPU group): the merged bits of the known
+    registers. Identity, VMM and static bits are not part of a baseline, which keeps the meet
+    idempotent; the profile takes them from the target host's view."""
     rules = register_rules(vendor)
-    known = {key: value for key, value in registers.items() if key in rules}
+    known = {}
+    for key, value in registers.items():
+        if key in rules and value & rules[key].merged_mask:
+            known[key] = value & rules[key].merged_mask
     origin = {(key, fname): name for key, value in known.items()
               for mask, fname in rules[key].equal_fields if value & mask}
     return Baseline(vendor, (name,), known, origin)
@@ -99,30 +113,43 @@ def meet(a, b):
     merged = {}
     origin = dict(b.equal_origin)
     origin.update(a.equal_origin)
+    conflicts = []
     for key in a.registers.keys() | b.registers.keys():
         left = a.registers.get(key, 0)
         right = b.registers.get(key, 0)
         rule = rules[key]
         value = (left & right & rule.and_mask) | ((left | right) & rule.or_mask)
-        for mask, _ in rule.min_fields:
+        for mask, field_name in rule.min_fields:
             value |= min(left & mask, right & mask)
         for mask, fname in rule.equal_fields:
             left_field, right_field = left & mask, right & mask
             # Zero means "not present" (an XSAVE component the host lacks has size 0): the other
             # side's value stands; the component itself is dropped by the AND of its flag.
             if left_field and right_field and left_field != right_field:
-                raise VmcpuError(
-                    'field %s (%s) must be equal on every host, but host %s has %#x and host %s has '
-                    '%#x; these hosts cannot share a profile.'
-                    % (fname, _describe(key), a.equal_origin.get((key, fname), a.hosts[0]),
-                       left_field >> (mask & -mask).bit_length() - 1,
-                       b.equal_origin.get((key, fname), b.hosts[0]),
-                       right_field >> (mask & -mask).bit_length() - 1))
+                conflicts.append((key, mask, fname, left_field, right_field))
             value |= left_field or right_field
         if value:
             merged[key] = value
+    if conflicts:
+        # Report the first conflict in register order, so the message does not depend on hashing.
+        key, mask, fname, left_field, right_field = min(conflicts)
+        shift = (mask & -mask).bit_length() - 1
+        raise VmcpuError(
+            'field %s (%s) must be equal on every host, but host %s has %#x and host %s has %#x; '
+            'these hosts cannot share a profile.'
+            % (fname, _describe(key), a.equal_origin.get((key, fname), a.hosts[0]), left_field >> shift,
+               b.equal_origin.get((key, fname), b.hosts[0]), right_field >> shift))
     return Baseline(a.vendor, a.hosts + b.hosts, merged,
                     {k: v for k, v in origin.items() if k[0] in merged})
+
+
+def host_baseline(view):
+    """The baseline of one ``HostView``: the meet of its CPU groups, named after the host."""
+    fields = fields_for(view.vendor)
+    merged = merge_all(baseline_of(view.vendor, view.name, without_unsupported_components(group, fields))
+                       for group in view.groups)
+    merged.hosts = (view.name,)
+    return merged
 
 
 def merge_all(baselines):

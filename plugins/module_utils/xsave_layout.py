@@ -27,6 +27,29 @@ def component_number(component_field):
     return component_field.first_bit + (32 if component_field.register == 'edx' else 0)
 
 
+def is_component_flag(f):
+    """State component bits are the one-bit ``derived`` fields of the table."""
+    return f.kind == 'derived' and f.width == 1
+
+
+def without_unsupported_components(registers, fields):
+    """Drop the per-component sub-leaves of components the host does not enumerate.
+
+    A CPU may answer sub-leaf N of the XSAVE leaf with numbers even when component N is not in its
+    XCR0/IA32_XSS masks (Zen 2 reports a size for the PKRU component it lacks); such numbers mean
+    nothing and must not be compared with another host's real component.
+    """
+    size_field = fields.get(COMPONENT_SIZE)
+    if size_field is None:
+        return registers
+    supported = {component_number(f) for f in fields.values() if is_component_flag(f)
+                 and f.extract(registers.get((f.source, f.leaf, f.subleaves[0], f.register), 0))}
+    first, last = size_field.subleaves
+    return {key: value for key, value in registers.items()
+            if not (key[:2] == (size_field.source, size_field.leaf) and first <= key[2] <= last
+                    and key[2] not in supported)}
+
+
 def area_sizes(components, read):
     """Sizes of the standard and compacted XSAVE areas for the enabled ``components``.
 

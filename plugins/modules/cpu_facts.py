@@ -23,7 +23,7 @@ description:
   - The module only reads; it never changes the host, except loading the C(cpuid) kernel module when
     O(load_module=true) and the device is missing.
 author:
-  - vmcpu.profiles contributors
+  - vmcpu.profiles developers (@vmcpu)
 options:
   src:
     description:
@@ -46,8 +46,8 @@ options:
   kvm:
     description:
       - Whether the KVM view is read from C(/dev/kvm).
-      - V(auto) reads it and, when that is impossible, reports the reason in
-        RV(ansible_facts.vmcpu.kvm.error) without failing.
+      - V(auto) reads it and, when that is impossible, reports the reason in the C(error) key of
+        RV(ansible_facts.vmcpu.kvm) without failing.
       - V(required) fails when the KVM view cannot be read.
       - V(skip) does not open C(/dev/kvm).
     type: str
@@ -59,7 +59,7 @@ options:
     type: bool
     default: true
 notes:
-  - Run with O(ansible.builtin.become=true) for the C(devcpu) method and for C(/dev/kvm) unless the
+  - Use privilege escalation (C(become)) for the C(devcpu) method, and for C(/dev/kvm) unless the
     remote user is in the C(kvm) group.
   - On CPUs with AMX the module asks the kernel for guest AMX permission before reading the KVM
     view; without it KVM hides the AMX tile state from the supported CPUID.
@@ -71,8 +71,10 @@ attributes:
     description: The module only reads; check mode gathers the same facts.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
   facts:
     support: full
+    description: Everything is returned under C(ansible_facts.vmcpu).
 """
 
 EXAMPLES = r"""
@@ -190,6 +192,16 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import facts_summary, gather_facts
 
 
+def _modprobe_runner(module):
+    """``run_command`` for loading the cpuid module, or None when loading is not allowed."""
+    if not module.params['load_module']:
+        return None
+    modprobe = module.get_bin_path('modprobe', opt_dirs=['/sbin', '/usr/sbin'])
+    if modprobe is None:
+        return lambda argv: (127, '', 'modprobe is not installed')
+    return lambda argv: module.run_command([modprobe] + argv[1:])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -203,7 +215,7 @@ def main():
     params = module.params
     try:
         facts = gather_facts(src=params['src'], method=params['method'], kvm=params['kvm'],
-                             load_module=params['load_module'])
+                             run_command=_modprobe_runner(module))
     except VmcpuError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, summary=facts_summary(facts), ansible_facts={'vmcpu': facts})

@@ -61,3 +61,14 @@ def shared_dir():
     if not path.is_dir():
         pytest.skip('shared test data not found at %s (a clone without ../shared; set VMCPU_SHARED to its path)' % path)
     return path
+
+
+@pytest.fixture(scope='session')
+def real_dump_facts(shared_dir):
+    """Host facts of every real CPU dump in ../shared, keyed by a short host name (file stem)."""
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts
+    facts = {}
+    for path in sorted((shared_dir / 'testdata' / 'cpuid').rglob('*')):
+        if path.is_file():
+            facts[path.stem.replace('x86_64-cpuid-', '')] = gather_facts(src=str(path))
+    return facts

@@ -64,7 +64,7 @@ def test_enumeration_follows_subleaf_rules():
     assert sorted(s for leaf, s in walked if leaf == 0xB) == [0, 1, 2]            # level type 0 kept
     assert sorted(s for leaf, s in walked if leaf == 0xD) == [0, 1, 2, 9, 11, 12]  # XCR0 | XSS bits
     assert sorted(s for leaf, s in walked if leaf == 0x10) == [0, 1, 3]           # EBX bitmap
-    assert not any(HYPERVISOR_BASE <= leaf < EXTENDED_BASE for leaf, _ in walked)  # no hypervisor bit
+    assert not any(HYPERVISOR_BASE <= leaf < EXTENDED_BASE for leaf, subleaf in walked)  # no hypervisor bit
 
 
 def test_hypervisor_range_only_with_hypervisor_bit():

@@ -64,7 +64,7 @@ def test_cpuid_tool_dump_imported_equals_live_view(devcpu_dump, tmp_path):
 
 
 def test_auto_falls_back_to_instruction_and_says_why(tmp_path):
-    dump = read_live_cpuid(method='auto', dev_dir=str(tmp_path), allow_load=False, cpus=[0])
+    dump = read_live_cpuid(method='auto', dev_dir=str(tmp_path), cpus=[0])
     assert dump.method.startswith('instruction (devcpu unusable: ')
     assert str(tmp_path) in dump.method
     assert (0, 0) in dump.cpus[0]
@@ -72,10 +72,26 @@ def test_auto_falls_back_to_instruction_and_says_why(tmp_path):
 
 def test_missing_cpuid_module_is_reported(tmp_path):
     with pytest.raises(HostAccessError) as error:
-        read_live_cpuid(method='devcpu', dev_dir=str(tmp_path), allow_load=False)
+        read_live_cpuid(method='devcpu', dev_dir=str(tmp_path))
     message = str(error.value)
-    assert '%s/0/cpuid does not exist: the cpuid kernel module is not loaded' % tmp_path in message
+    assert '%s/0/cpuid does not exist: the cpuid kernel module is not loaded and loading it is not allowed' % tmp_path in message
     assert 'modprobe cpuid' in message
+
+
+def _run(argv):
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.skipif(shutil.which('modprobe') is None, reason='modprobe is not installed')
+def test_modprobe_that_does_not_create_the_device_is_reported(tmp_path):
+    """The real modprobe runs (the module may load or already be loaded), but the device folder
+    given here never gets a cpuid node: the message says so and what to do."""
+    with pytest.raises(HostAccessError) as error:
+        read_live_cpuid(method='devcpu', dev_dir=str(tmp_path), run_command=_run)
+    message = str(error.value)
+    assert message.startswith('%s/0/cpuid does not exist and "modprobe cpuid" did not create it (' % tmp_path)
+    assert message.endswith('or use method: instruction.')
 
 
 def test_not_x86_is_refused():
@@ -100,7 +116,7 @@ def test_devcpu_without_root_is_refused_with_advice():
         try:
             os.setgid(65534)
             os.setuid(65534)
-            read_live_cpuid(method='devcpu', allow_load=False)
+            read_live_cpuid(method='devcpu')
         except HostAccessError as exc:
             message = str(exc)
         except BaseException as exc:  # anything else is a test failure, reported as such

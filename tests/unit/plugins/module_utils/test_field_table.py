@@ -15,9 +15,9 @@ NAME = re.compile(r'^[a-z][a-z0-9_]*$')
 
 
 def _register_id(register):
-    return '%s %#x sub-leaves %d..%d %s (%s)' % (register.source, register.leaf, register.subleaves[0],
-                                                register.subleaves[1], register.register,
-                                                '/'.join(register.vendors))
+    first, last = register.subleaves
+    return '%s %#x sub-leaves %d..%d %s (%s)' % (
+        register.source, register.leaf, first, last, register.register, '/'.join(register.vendors))
 
 
 @pytest.mark.parametrize('register', REGISTERS, ids=_register_id)

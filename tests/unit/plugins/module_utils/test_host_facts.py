@@ -45,7 +45,7 @@ def _cpuinfo_first_cpu():
         for line in handle:
             if not line.strip():
                 break
-            key, _, value = line.partition(':')
+            key, value = line.split(':', 1)
             fields[key.strip()] = value.strip()
     return fields
 

@@ -108,6 +108,16 @@ def independent_read(device=KVM):
 
 # --- live comparisons --------------------------------------------------------------------------
 
+@pytest.fixture(scope='module', autouse=True)
+def pinned_to_one_cpu():
+    """Some hosts copy the caller's APIC ID into KVM_GET_SUPPORTED_CPUID (leaf 1 EBX, 0xB EDX):
+    compare readings taken on the same CPU."""
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(saved)})
+    yield
+    os.sched_setaffinity(0, saved)
+
+
 @pytest.fixture(scope='module')
 def view():
     return kvm_view.read_kvm_view()

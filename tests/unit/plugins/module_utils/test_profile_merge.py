@@ -1,0 +1,144 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The meet of host baselines is associative, commutative and idempotent, over real CPUs."""
+
+import pytest
+from hypothesis import given, strategies as st
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_merge import (
+    Baseline, baseline_of, host_baseline, meet, merge_all, register_rules,
+)
+
+
+@pytest.fixture(scope='module')
+def baselines_by_vendor(real_dump_facts):
+    by_vendor = {}
+    for name, facts in real_dump_facts.items():
+        view = host_view(name, facts)
+        by_vendor.setdefault(view.vendor, []).append(host_baseline(view))
+    assert set(by_vendor) == {'intel', 'amd'}
+    return by_vendor
+
+
+def _perturbed(baseline, clear_bits):
+    """A synthetic host: a real one with some feature bits cleared (flags and bug flags only, so
+    that equal fields stay equal and the hosts still form a cluster)."""
+    rules = register_rules(baseline.vendor)
+    keys = sorted(baseline.registers, key=str)
+    registers = dict(baseline.registers)
+    for index, bit in clear_bits:
+        key = keys[index % len(keys)]
+        flag_bits = rules[key].and_mask | rules[key].or_mask
+        registers[key] &= ~(flag_bits & (1 << bit))
+    return baseline_of(baseline.vendor, baseline.hosts[0] + '-p', registers)
+
+
+def _hosts(draw, baselines_by_vendor, count):
+    vendor = draw(st.sampled_from(sorted(baselines_by_vendor)))
+    pool = baselines_by_vendor[vendor]
+    hosts = []
+    while len(hosts) < count:
+        base = draw(st.sampled_from(pool))
+        clears = draw(st.lists(st.tuples(st.integers(0, 500), st.integers(0, 63)), max_size=40))
+        hosts.append(_perturbed(base, clears))
+    return hosts
+
+
+def _merged_registers(*baselines):
+    """The merged registers, or 'error' when the hosts cannot share a profile."""
+    try:
+        return merge_all(baselines).registers
+    except VmcpuError:
+        return 'error'
+
+
+@pytest.mark.parametrize('law', ['associative', 'commutative', 'idempotent'])
+def test_meet_laws_over_real_cpus(baselines_by_vendor, law):
+    @given(st.data())
+    def check(data):
+        a, b, c = _hosts(data.draw, baselines_by_vendor, 3)
+        if law == 'idempotent':
+            assert meet(a, a).registers == a.registers
+        elif law == 'commutative':
+            assert _merged_registers(a, b) == _merged_registers(b, a)
+        else:
+            try:
+                left = meet(meet(a, b), c).registers
+            except VmcpuError:
+                left = 'error'
+            try:
+                right = meet(a, meet(b, c)).registers
+            except VmcpuError:
+                right = 'error'
+            assert left == right
+    check()
+
+
+def _compatible(baselines):
+    """The largest prefix-greedy set of hosts that can share a profile (no equal-field conflict)."""
+    chosen = [baselines[0]]
+    for candidate in baselines[1:]:
+        try:
+            merge_all(chosen + [candidate])
+        except VmcpuError:
+            continue
+        chosen.append(candidate)
+    return chosen
+
+
+def test_merge_all_is_order_independent(baselines_by_vendor):
+    for vendor, baselines in baselines_by_vendor.items():
+        compatible = _compatible(baselines)
+        assert len(compatible) >= 2, vendor
+        forward = merge_all(compatible).registers
+        assert merge_all(list(reversed(compatible))).registers == forward, vendor
+        middle = len(compatible) // 2
+        sliced = meet(merge_all(compatible[:middle]), merge_all(compatible[middle:]))
+        assert sliced.registers == forward, vendor
+
+
+def test_flags_and_bug_flags_merge_by_their_kind(baselines_by_vendor):
+    """Any flag bit in the meet is set on both hosts; any bug bit set on either host is set in it."""
+    for baselines in baselines_by_vendor.values():
+        a, b = baselines[0], baselines[-1]
+        try:
+            merged = meet(a, b)
+        except VmcpuError:
+            continue
+        rules = register_rules(a.vendor)
+        for key, rule in rules.items():
+            left, right, value = a.registers.get(key, 0), b.registers.get(key, 0), merged.registers.get(key, 0)
+            assert value & rule.and_mask == left & right & rule.and_mask, key
+            assert value & rule.or_mask == (left | right) & rule.or_mask, key
+
+
+def test_equal_fields_that_disagree_name_both_hosts(baselines_by_vendor):
+    intel = baselines_by_vendor['intel'][0]
+    rules = register_rules('intel')
+    key = next(k for k, rule in rules.items() if any(name == 'clflush_size' for mask, name in rule.equal_fields))
+    other = dict(intel.registers)
+    other[key] = (other.get(key, 0) & ~0xFF00) | (16 << 8)
+    odd = baseline_of('intel', 'odd-host', other)
+    with pytest.raises(VmcpuError) as error:
+        meet(intel, odd)
+    message = str(error.value)
+    assert 'field clflush_size (CPUID.(0x1,0).EBX) must be equal on every host' in message
+    assert 'host %s has 0x8' % intel.hosts[0] in message and 'host odd-host has 0x10' in message
+
+
+def test_vendors_never_meet(baselines_by_vendor):
+    with pytest.raises(VmcpuError, match='cannot merge intel hosts'):
+        meet(baselines_by_vendor['intel'][0], Baseline('amd', ('epyc',), {}))
+
+
+def test_real_zen2_and_zen3_disagree_on_the_pkru_layout(baselines_by_vendor):
+    """A real equal-field conflict: Zen 2 and Zen 3 both enumerate XSAVE component 9 (PKRU) but
+    with different sizes (0x40 vs 0x8 in the dumps), so their guests' XSAVE areas differ."""
+    by_name = {b.hosts[0]: b for b in baselines_by_vendor['amd']}
+    with pytest.raises(VmcpuError) as error:
+        meet(by_name['EPYC-7713-64-Core'], by_name['Ryzen-9-3900X-12-Core'])
+    assert str(error.value).startswith(
+        'field xsave_component_size (CPUID.(0xd,9).EAX) must be equal on every host, but host '
+        'EPYC-7713-64-Core has 0x8 and host Ryzen-9-3900X-12-Core has 0x40')

@@ -1,0 +1,320 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Wall time and peak memory of build_profile over N synthetic hosts, next to libvirt's cpu-baseline.
+
+Synthetic hosts (issue 3, "Benchmark"): the facts of real dumps of one vendor (default: the Intel
+Xeon server dumps of ../shared/testdata) are loaded once with ``gather_facts(src=...)``; host ``i``
+is a copy of dump ``i mod D`` whose facts have ``--bits`` random feature bits cleared in their CPUID
+entries (seeded, so every run builds the same hosts). Only one-bit ``flag`` fields with the
+``inherit`` policy are cleared, never an ``equal``, ``min`` or identity field, so the hosts stay
+mergeable. The perturbation is done on the facts dicts (hex strings), so the measured
+``build_profile`` runs the whole pipeline from facts: host views, merge, policies, closure, XSAVE,
+explanation, digest. Synthesis is not timed. Unchanged CPUID entry dicts are shared between
+synthetic hosts to keep the synthesis small; every host gets its own facts, group and entry list.
+
+Measurements, per N:
+  time     wall time of build_profile (time.perf_counter, gc enabled), best and median of --repeat
+           runs, in this process without tracemalloc.
+  memory   in a forked child that runs build_profile once: the tracemalloc peak (Python allocations
+           made during the call; the input facts already exist and are not counted) and the
+           ru_maxrss delta (peak resident set during the call minus the resident set when the child
+           starts; a forked child's ru_maxrss starts at its current RSS, not at the parent's peak).
+           tracemalloc slows the call down, which is why time is measured apart.
+
+libvirt: the first --virsh-hosts hosts (default 100) are written as host <cpu> XML (model 486,
+the lowest x86 model, plus one <feature> per x86_features.xml feature whose CPUID/MSR bits the
+host's facts have) and ``virsh -c test:///default cpu-baseline FILE`` is timed (process wall time,
+best of --repeat; the XML is written beforehand and not timed). A 1-host run gives virsh's fixed
+start-up cost, so the per-host figure is shown both with and without it.
+
+    .venv/bin/python benchmarks/profile_scale.py [--hosts 100,1000,10000] [--bits 2] [--seed 1]
+"""
+
+import argparse
+import gc
+import glob
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, '.collections'))
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import fields_for  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile  # noqa: E402
+
+TESTDATA = os.path.join(os.path.dirname(ROOT), 'shared', 'testdata', 'cpuid', 'libvirt')
+DEFAULT_DUMPS = ('x86_64-cpuid-Xeon-*.xml', 'x86_64-cpuid-Ice-Lake-Server.xml')
+X86_FEATURES = '/usr/share/libvirt/cpu_map/x86_features.xml'
+LIBVIRT_VENDORS = {'GenuineIntel': 'Intel', 'AuthenticAMD': 'AMD'}
+REGISTERS = ('eax', 'ebx', 'ecx', 'edx')
+TARGET_SECONDS = 1.0          # 10,000 hosts
+TARGET_MB = 300.0             # 10,000 hosts
+TARGET_HOSTS = 10000
+
+
+# ---------------------------------------------------------------------------------------------
+# Synthetic hosts
+
+
+def load_bases(patterns, testdata):
+    paths = sorted({path for pattern in patterns for path in glob.glob(os.path.join(testdata, pattern))})
+    if not paths:
+        sys.exit('no dump matches %s in %s' % (', '.join(patterns), testdata))
+    bases = [(os.path.basename(path), gather_facts(src=path)) for path in paths]
+    vendors = {facts['vendor'] for _, facts in bases}
+    if len(vendors) != 1:
+        sys.exit('the dumps must be of one vendor, got %s' % ', '.join(sorted(vendors)))
+    return bases
+
+
+def candidate_bits(facts):
+    """``[(group index, entry index, register, bit mask)]``: set one-bit inherit flags of the facts."""
+    vendor = 'intel' if facts['vendor'] == 'GenuineIntel' else 'amd'
+    wanted = {}
+    for f in fields_for(vendor).values():
+        if (f.source == 'cpuid' and f.kind == Kind.FLAG and f.width == 1 and f.policy == Policy.INHERIT
+                and f.subleaves[0] == f.subleaves[1]):
+            wanted.setdefault((f.leaf, f.subleaves[0], f.register), []).append(1 << f.first_bit)
+    bits = []
+    for g, group in enumerate(facts['raw_cpuid']['groups']):
+        for e, entry in enumerate(group['cpuid']):
+            leaf, subleaf = int(entry['leaf'], 16), int(entry['subleaf'], 16)
+            for register in REGISTERS:
+                value = int(entry[register], 16)
+                bits.extend((g, e, register, mask) for mask in wanted.get((leaf, subleaf, register), ())
+                            if value & mask)
+    return bits
+
+
+def synthesize(bases, count, bits_per_host, seed, pool=0):
+    """``count`` (name, facts) pairs; host i perturbs base i mod len(bases), clearing bits drawn
+    from a seeded pool of ``pool`` candidate bits per base (0: any candidate bit)."""
+    rng = random.Random(seed)
+    candidates = [candidate_bits(facts) for _, facts in bases]
+    if pool:
+        candidates = [rng.sample(bits, min(pool, len(bits))) for bits in candidates]
+    hosts = []
+    for i in range(count):
+        base_name, base = bases[i % len(bases)]
+        chosen = rng.sample(candidates[i % len(bases)], min(bits_per_host, len(candidates[i % len(bases)])))
+        groups = [dict(group, cpuid=list(group['cpuid'])) for group in base['raw_cpuid']['groups']]
+        for g, e, register, mask in chosen:
+            entry = dict(groups[g]['cpuid'][e])
+            entry[register] = '0x%08x' % (int(entry[register], 16) & ~mask)
+            groups[g]['cpuid'][e] = entry
+        facts = dict(base, raw_cpuid=dict(base['raw_cpuid'], groups=groups),
+                     source='synthetic:%s#%d' % (base_name, i),
+                     fingerprint=dict(base['fingerprint'], digest='sha256:%064x' % (i + 1)))
+        hosts.append(('host%05d' % i, facts))
+    return hosts
+
+
+# ---------------------------------------------------------------------------------------------
+# build_profile: time and memory
+
+
+def time_build(hosts, repeat):
+    runs = []
+    profile = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        profile = build_profile(hosts, name='bench', generated_at='2000-01-01T00:00:00Z')
+        runs.append(time.perf_counter() - start)
+        del profile
+        profile = None
+    return min(runs), statistics.median(runs)
+
+
+def memory_build(hosts):
+    """(tracemalloc peak bytes, ru_maxrss delta bytes) of one build_profile in a forked child."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            tracemalloc.start()
+            profile = build_profile(hosts, name='bench', generated_at='2000-01-01T00:00:00Z')
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            rss_delta = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_start) * 1024
+            with os.fdopen(write_end, 'w') as out:
+                json.dump([peak, rss_delta, len(profile['features']), len(profile['explanation'])], out)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as result:
+        text = result.read()
+    os.waitpid(pid, 0)
+    if not text:
+        sys.exit('the memory measurement child failed')
+    return json.loads(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# libvirt
+
+
+def libvirt_features(path=X86_FEATURES):
+    """``[(name, ('cpuid', leaf, subleaf|None, {register: mask}) | ('msr', index, mask))]``."""
+    features = []
+    for feature in ET.parse(path).getroot().iter('feature'):
+        for child in feature:
+            if child.tag == 'cpuid':
+                masks = {r: int(child.get(r), 16) for r in REGISTERS if child.get(r) is not None}
+                ecx_in = child.get('ecx_in')
+                features.append((feature.get('name'), ('cpuid', int(child.get('eax_in'), 16),
+                                                       int(ecx_in, 16) if ecx_in else None, masks)))
+            elif child.tag == 'msr':
+                mask = int(child.get('edx'), 16) << 32 | int(child.get('eax'), 16)
+                features.append((feature.get('name'), ('msr', int(child.get('index'), 16), mask)))
+    return features
+
+
+def host_cpu_xml(facts, features):
+    """The host <cpu> of ``facts`` for virsh cpu-baseline: model 486 plus every feature it has
+    (a CPUID feature must be present in every CPU group, as a VM gets the meet of them)."""
+    groups = []
+    for group in facts['raw_cpuid']['groups']:
+        regs = {}
+        for entry in group['cpuid']:
+            key = (int(entry['leaf'], 16), int(entry['subleaf'], 16))
+            regs[key] = {r: int(entry[r], 16) for r in REGISTERS}
+        groups.append(regs)
+    msrs = {int(index, 16): int(value, 16) for index, value in facts.get('dump_msrs', {}).items()}
+    names = []
+    for name, where in features:
+        if where[0] == 'cpuid':
+            _, leaf, subleaf, masks = where
+            ok = all(all(regs.get((leaf, subleaf or 0), {}).get(r, 0) & m == m for r, m in masks.items())
+                     for regs in groups)
+        else:
+            _, index, mask = where
+            ok = msrs.get(index, 0) & mask == mask
+        if ok:
+            names.append(name)
+    lines = ['<cpu>', '  <arch>x86_64</arch>', '  <model>486</model>',
+             '  <vendor>%s</vendor>' % LIBVIRT_VENDORS[facts['vendor']]]
+    lines.extend("  <feature name='%s'/>" % name for name in sorted(set(names)))
+    lines.append('</cpu>')
+    return '\n'.join(lines) + '\n'
+
+
+def time_virsh(hosts, repeat, workdir):
+    """(best seconds, output) of virsh cpu-baseline over ``hosts``."""
+    features = libvirt_features()
+    path = os.path.join(workdir, 'hosts-%d.xml' % len(hosts))
+    with open(path, 'w') as handle:
+        handle.write(''.join(host_cpu_xml(facts, features) for _, facts in hosts))
+    command = ['virsh', '-c', 'test:///default', 'cpu-baseline', path]
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        runs.append(time.perf_counter() - start)
+        if result.returncode != 0:
+            sys.exit('%s failed: %s' % (' '.join(command), result.stderr.strip()))
+    return min(runs), result.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def mark(ok):
+    return 'ok' if ok else 'MISSED'
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--hosts', default='100,1000,10000', help='comma-separated host counts N')
+    parser.add_argument('--bits', type=int, default=2, help='feature bits cleared per synthetic host')
+    parser.add_argument('--pool', type=int, default=12, help='candidate bits per dump (0: all flags)')
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--repeat', type=int, default=3, help='timed runs per figure (best is shown)')
+    parser.add_argument('--dumps', action='append', help='glob of dump files under --testdata (repeatable)')
+    parser.add_argument('--testdata', default=TESTDATA)
+    parser.add_argument('--virsh-hosts', type=int, default=100, help='hosts given to virsh (0: skip)')
+    parser.add_argument('--no-memory', action='store_true', help='skip the forked memory measurement')
+    options = parser.parse_args()
+    counts = [int(text.replace('_', '').replace(',', '')) for text in options.hosts.split(',') if text]
+
+    bases = load_bases(options.dumps or DEFAULT_DUMPS, options.testdata)
+    print('host: %d logical CPUs, Python %s, %s' % (os.cpu_count(), sys.version.split()[0], os.uname().release))
+    print('base dumps (%s): %s' % (bases[0][1]['vendor'], ', '.join(name for name, _ in bases)))
+    print('synthetic hosts: base i mod %d, %d random inherit flag bit(s) cleared per host from a pool of %s '
+          'per dump, seed %d' % (len(bases), options.bits, options.pool or 'all', options.seed))
+    print('time: build_profile wall time, best (median) of %d; memory: forked child, tracemalloc peak '
+          'and ru_maxrss delta during one call' % options.repeat)
+    print()
+    print('%8s %10s %11s %10s %11s %11s %9s %7s' % ('hosts', 'synth s', 'build s', '(median)', 'per host',
+                                                   'tracemalloc', 'maxrss', 'feat/expl'))
+    per_host = {}
+    results = {}
+    for count in counts:
+        start = time.perf_counter()
+        hosts = synthesize(bases, count, options.bits, options.seed, options.pool)
+        synth = time.perf_counter() - start
+        gc.collect()
+        best, median = time_build(hosts, options.repeat)
+        per_host[count] = best / count
+        if options.no_memory:
+            peak = rss = None
+            summary = ''
+        else:
+            peak, rss, n_features, n_explained = memory_build(hosts)
+            summary = '%d/%d' % (n_features, n_explained)
+        results[count] = (best, peak, rss)
+        print('%8d %10.2f %10.3fs %9.3fs %9.1fus %9s %9s %9s' % (
+            count, synth, best, median, best / count * 1e6,
+            '-' if peak is None else '%.1fMB' % (peak / 1e6),
+            '-' if rss is None else '%.1fMB' % (rss / 1e6), summary))
+        del hosts
+        gc.collect()
+
+    print()
+    if TARGET_HOSTS in results:
+        best, peak, rss = results[TARGET_HOSTS]
+        print('target 10,000 hosts <= %.1f s: %.3f s  %s' % (TARGET_SECONDS, best, mark(best <= TARGET_SECONDS)))
+        if peak is not None:
+            worst = max(peak, rss) / 1e6
+            print('target 10,000 hosts <= %.0f MB: tracemalloc %.1f MB, maxrss delta %.1f MB  %s'
+                  % (TARGET_MB, peak / 1e6, rss / 1e6, mark(worst <= TARGET_MB)))
+    else:
+        print('targets for 10,000 hosts: <= %.1f s, <= %.0f MB (add 10000 to --hosts to check)'
+              % (TARGET_SECONDS, TARGET_MB))
+
+    if options.virsh_hosts:
+        count = options.virsh_hosts
+        hosts = synthesize(bases, count, options.bits, options.seed, options.pool)
+        with tempfile.TemporaryDirectory() as workdir:
+            one, _ = time_virsh(hosts[:1], options.repeat, workdir)
+            many, output = time_virsh(hosts, options.repeat, workdir)
+        ours, _ = time_build(hosts, options.repeat)
+        model = ET.fromstring(output).findtext('model')
+        extra = len(ET.fromstring(output).findall('feature'))
+        print()
+        print('libvirt: virsh -c test:///default cpu-baseline, %d hosts (result: model %s + %d features)'
+              % (count, model, extra))
+        print('  virsh %d hosts          %8.3f s  (1 host: %.3f s = start-up)' % (count, many, one))
+        print('  virsh per host           %8.1f us  (start-up excluded: %.1f us)'
+              % (many / count * 1e6, (many - one) / max(count - 1, 1) * 1e6))
+        print('  build_profile %d hosts  %8.3f s' % (count, ours))
+        print('  build_profile per host   %8.1f us' % (ours / count * 1e6))
+        print('  ratio build_profile / virsh per host: %.2fx (start-up excluded: %.2fx)  target < 1x: %s'
+              % (ours / many, (ours / count) / max((many - one) / max(count - 1, 1), 1e-12),
+                 mark(ours < many)))
+
+
+if __name__ == '__main__':
+    main()

@@ -61,8 +61,8 @@ def _joined(cpuid_registers, msr_registers):
     return joined
 
 
-def host_view(name, facts):
-    """Build the ``HostView`` of host ``name`` from its facts; bad facts raise naming the host."""
+def check_facts_version(name, facts):
+    """Refuse facts that are not a mapping or not of the layout this collection reads."""
     if not isinstance(facts, dict):
         raise VmcpuError('host %s: facts are not a mapping (got %s); gather them with '
                          'vmcpu.profiles.cpu_facts.' % (name, type(facts).__name__))
@@ -71,6 +71,11 @@ def host_view(name, facts):
         raise VmcpuError('host %s: facts have schema_version %r, this collection reads version %d; '
                          'gather the host again with this version of vmcpu.profiles.'
                          % (name, version, FACTS_SCHEMA_VERSION))
+
+
+def host_view(name, facts):
+    """Build the ``HostView`` of host ``name`` from its facts; bad facts raise naming the host."""
+    check_facts_version(name, facts)
     vendor = VENDOR_IDS.get(facts.get('vendor'))
     if vendor is None:
         raise VmcpuError('host %s: CPU vendor %r has no field table (supported: %s).'

@@ -12,6 +12,7 @@ import datetime
 import difflib
 import hashlib
 import json
+import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
@@ -278,6 +279,13 @@ def _decoded(layout, regs, toggles):
     return features, fields
 
 
+def _portable_source(source):
+    """``live``, or the dump format and file name: the folder differs between machines, and the
+    fingerprint digest already pins the dump's content."""
+    kind, separator, path = source.partition(':')
+    return '%s:%s' % (kind, os.path.basename(path)) if separator else source
+
+
 def profile_digest(profile):
     """sha256 of the canonical JSON of the profile without its digest and generation time."""
     content = dict(profile)
@@ -332,7 +340,7 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
         'explanation': dict(sorted(explanation.items())),
         'provenance': {
             'hosts': [{'name': v.name, 'fingerprint_digest': v.fingerprint_digest, 'view': v.view,
-                       'source': v.source} for v in sorted(views, key=lambda v: v.name)],
+                       'source': _portable_source(v.source)} for v in sorted(views, key=lambda v: v.name)],
             'features': list(features or ()),
             'collection_version': COLLECTION_VERSION,
             'generated_at': generated_at or datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),

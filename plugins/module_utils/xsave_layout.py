@@ -33,17 +33,26 @@ def is_component_flag(f):
 
 
 def without_unsupported_components(registers, fields):
-    """Drop the per-component sub-leaves of components the host does not enumerate.
+    """Drop the per-component sub-leaves of components no feature of the host can use.
 
-    A CPU may answer sub-leaf N of the XSAVE leaf with numbers even when component N is not in its
-    XCR0/IA32_XSS masks (Zen 2 reports a size for the PKRU component it lacks); such numbers mean
-    nothing and must not be compared with another host's real component.
+    A component counts when its XCR0/IA32_XSS bit is set and, if features use it, one of them is
+    present: Zen 2 enumerates the PKRU component (with a size of its own) but has no PKU, so its
+    PKRU layout is never seen by a guest and must not be compared with another host's.
     """
     size_field = fields.get(COMPONENT_SIZE)
     if size_field is None:
         return registers
-    supported = {component_number(f) for f in fields.values() if is_component_flag(f)
-                 and f.extract(registers.get((f.source, f.leaf, f.subleaves[0], f.register), 0))}
+
+    def present(f):
+        return f.extract(registers.get((f.source, f.leaf, f.subleaves[0], f.register), 0))
+
+    users = {}
+    for f in fields.values():
+        if not is_component_flag(f):
+            for dependency in f.depends:
+                users.setdefault(dependency, []).append(f)
+    supported = {component_number(f) for f in fields.values() if is_component_flag(f) and present(f)
+                 and (f.name not in users or any(present(user) for user in users[f.name]))}
     first, last = size_field.subleaves
     return {key: value for key, value in registers.items()
             if not (key[:2] == (size_field.source, size_field.leaf) and first <= key[2] <= last

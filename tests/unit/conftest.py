@@ -32,7 +32,8 @@ def _collection_import_root(root):
     return link_root
 
 
-sys.path.insert(0, str(_collection_import_root(COLLECTION_ROOT)))
+IMPORT_ROOT = _collection_import_root(COLLECTION_ROOT)
+sys.path.insert(0, str(IMPORT_ROOT))
 
 try:
     from hypothesis import HealthCheck, settings
@@ -48,6 +49,12 @@ else:
 def collection_root():
     """The root of the collection tree under test (the temporary ansible_collections copy in test.sh)."""
     return COLLECTION_ROOT
+
+
+@pytest.fixture(scope='session')
+def collections_path():
+    """A folder holding ``ansible_collections/vmcpu/profiles`` (for Ansible's collection loader)."""
+    return IMPORT_ROOT
 
 
 @pytest.fixture(scope='session')

@@ -395,11 +395,11 @@ REGISTERS = (
         flag(26, 'lam', 'linear address masking'),
         flag(27, 'msrlist', 'RDMSRLIST/WRMSRLIST instructions'),
         reserved(28, 29),
-        flag(30, 'invd_disable_post_bios_done', 'INVD disabled after BIOS done'),
+        off(30, 'invd_disable_post_bios_done', 'INVD disabled after BIOS done: host firmware state'),
         flag(31, 'movrs', 'MOVRS read-shared load instructions'),
     )),
     cpuid(0x7, 'ebx', subleaf=1, fields=(
-        flag(0, 'intel_ppin', 'IA32_PPIN and IA32_PPIN_CTL MSRs'),
+        off(0, 'intel_ppin', 'IA32_PPIN and IA32_PPIN_CTL MSRs: host inventory number, not virtualised'),
         flag(1, 'pbndkb', 'PBNDKB instruction (platform key binding)'),
         reserved(2, 31),
     )),

@@ -51,18 +51,12 @@ SETS = {
     'icelake-sapphirerapids-graniterapids': ('Ice-Lake-Server', 'Xeon-Bronze-3408U', 'Xeon-6788P'),
     'broadwell-skylake': ('Xeon-E5-2650-v4', 'Xeon-Gold-6152'),
     'epyc-naples-milan': ('EPYC-7601-32-Core', 'EPYC-7713-64-Core'),
-}
-SETS.update({cpu: (cpu,) for cpu in XEON_SERVERS + INTEL_CLIENTS + AMD_CPUS})
-
-# A cluster libvirt baselines but our engine refuses: the Ryzen 3900X (Zen 2) reports XSAVE component
-# 9 (PKRU) in CPUID.(0xD,0).EAX with size 0x40 in CPUID.(0xD,9).EAX although it has no PKU
-# (CPUID.(7,0).ECX[3] = 0); the EPYC 7713 reports size 8. The profile drops pku (AND) and so component
-# 9, yet the ``equal`` merge of xsave_component_size fails first. Reported as an engine bug; strict
-# xfail so that the fix is noticed.
-REFUSED_SETS = {
+    # The Ryzen 3900X (Zen 2) enumerates XSAVE component 9 (PKRU, size 0x40) without PKU; the EPYC
+    # 7713 has PKU with a size-8 PKRU. The unusable Zen 2 component is ignored, pku is dropped.
     'zen2-zen3': ('EPYC-7713-64-Core', 'Ryzen-9-3900X-12-Core'),
     'all-amd': AMD_CPUS,
 }
+SETS.update({cpu: (cpu,) for cpu in XEON_SERVERS + INTEL_CLIENTS + AMD_CPUS})
 
 Expected = namedtuple('Expected', 'side check reason features')
 LIBVIRT_ONLY = 'libvirt keeps, the profile drops'
@@ -380,14 +374,6 @@ def test_profile_matches_libvirt_baseline(set_name, dumps, virsh, cpu_map):
     assert not problems, (
         'set %s (%s): differences from libvirt\'s baseline that %s does not explain:\n  %s'
         % (set_name, ', '.join(SETS[set_name]), DOCS, '\n  '.join(problems)))
-
-
-@pytest.mark.parametrize('set_name', sorted(REFUSED_SETS))
-@pytest.mark.xfail(strict=True, raises=VmcpuError,
-                   reason='engine bug: equal-kind conflict on an XSAVE component (PKRU) that the profile drops')
-def test_cluster_libvirt_baselines_is_not_refused(set_name, dumps, virsh, cpu_map):
-    result = _profile_and_libvirt(REFUSED_SETS[set_name], dumps, virsh, cpu_map)
-    assert not _unexplained(result[0], result[2], cpu_map)
 
 
 @pytest.mark.parametrize('vendor', ['intel', 'amd'])

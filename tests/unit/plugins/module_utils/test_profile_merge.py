@@ -133,12 +133,11 @@ def test_vendors_never_meet(baselines_by_vendor):
         meet(baselines_by_vendor['intel'][0], Baseline('amd', ('epyc',), {}))
 
 
-def test_real_zen2_and_zen3_disagree_on_the_pkru_layout(baselines_by_vendor):
-    """A real equal-field conflict: Zen 2 and Zen 3 both enumerate XSAVE component 9 (PKRU) but
-    with different sizes (0x40 vs 0x8 in the dumps), so their guests' XSAVE areas differ."""
+def test_a_component_no_feature_of_the_host_uses_is_not_compared(baselines_by_vendor):
+    """Zen 2 enumerates XSAVE component 9 (PKRU, size 0x40 in the dump) but has no PKU; Zen 3 has
+    PKU with a size-8 PKRU. Only the usable Zen 3 layout takes part in the meet."""
     by_name = {b.hosts[0]: b for b in baselines_by_vendor['amd']}
-    with pytest.raises(VmcpuError) as error:
-        meet(by_name['EPYC-7713-64-Core'], by_name['Ryzen-9-3900X-12-Core'])
-    assert str(error.value).startswith(
-        'field xsave_component_size (CPUID.(0xd,9).EAX) must be equal on every host, but host '
-        'EPYC-7713-64-Core has 0x8 and host Ryzen-9-3900X-12-Core has 0x40')
+    zen3, zen2 = by_name['EPYC-7713-64-Core'], by_name['Ryzen-9-3900X-12-Core']
+    size_key = ('cpuid', 0xD, 9, 'eax')
+    assert size_key not in zen2.registers and zen3.registers[size_key] == 8
+    assert meet(zen3, zen2).registers[size_key] == 8

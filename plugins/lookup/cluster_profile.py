@@ -1,0 +1,104 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+name: cluster_profile
+short_description: Compute the cluster-wide CPU profile of a group of hosts
+version_added: 0.1.0
+author:
+  - vmcpu.profiles developers (@vmcpu)
+description:
+  - Merges the CPU facts of the given hosts into one profile that every one of them can offer a
+    guest, so a VM started on any of them can live-migrate to any other.
+  - Each CPUID and feature-MSR field merges by its kind (feature flags AND, vulnerability flags OR,
+    counts by minimum, sizes must be equal), then the field's policy applies (inherit, static,
+    passthrough), features that depend on a dropped feature are dropped too, the XSAVE sizes are
+    recomputed, and bits no field describes are zeroed.
+  - The profile records which hosts lowered which field (C(explanation)), why each known feature is
+    off (C(disabled)), the hosts with their fingerprint digests, and a sha256 C(digest) of its
+    canonical content. It is validated against C(schemas/profile.schema.json).
+  - The merge is associative and commutative, so the order of the hosts does not matter.
+options:
+  _terms:
+    description:
+      - Host names, whose facts are read from C(hostvars[host].ansible_facts.vmcpu) as
+        M(vmcpu.profiles.cpu_facts) leaves them (fact caching included), or paths of facts files
+        written by C(playbooks/gather.yml) (a term ending in C(.json) or containing a C(/)).
+    type: list
+    elements: str
+    required: true
+  name:
+    description: Name of the profile; letters, digits, C(.), C(_) and C(-), not starting with a dot.
+    type: str
+    required: true
+  features:
+    description:
+      - Toggles applied on top of the merge, e.g. C([-avx512f, +rtm]). Our field names or QEMU's.
+      - C(-name) disables the feature and everything that depends on it.
+      - C(+name) keeps a feature whose default policy is C(static 0); every host must have it.
+    type: list
+    elements: str
+    default: []
+  target_host:
+    description:
+      - Host whose identity (family, model, stepping, brand string) the profile carries.
+      - Default is the weakest host, the one with the fewest feature flags.
+    type: str
+  allow_missing:
+    description: Leave out hosts that have no facts instead of failing.
+    type: bool
+    default: false
+notes:
+  - The facts must come from the same collection layout (C(schema_version) 1).
+requirements:
+  - jsonschema (on the controller)
+"""
+
+EXAMPLES = r"""
+- name: Profile of the sapphire_hosts group, from the facts gathered in this play
+  ansible.builtin.set_fact:
+    sapphire_profile: "{{ lookup('vmcpu.profiles.cluster_profile', *groups['sapphire_hosts'], name='sapphire') }}"
+
+- name: Profile from facts files written earlier by playbooks/gather.yml, without AVX-512
+  ansible.builtin.set_fact:
+    baseline: >-
+      {{ lookup('vmcpu.profiles.cluster_profile', *query('ansible.builtin.fileglob', 'facts/*.json'),
+                name='fleet', features=['-avx512f']) }}
+
+- name: Why does the profile lack AMX?
+  ansible.builtin.debug:
+    msg: "{{ baseline.explanation.amx_tile | default(baseline.disabled.amx_tile) }}"
+"""
+
+RETURN = r"""
+_raw:
+  description:
+    - One profile (a dict), see C(schemas/profile.schema.json). Main keys - C(cpuid) and C(msrs)
+      (value and mask per register; the guest sees C((host & ~mask) | value), registers not listed
+      are zero), C(required_msrs), C(features) (kept feature flags), C(fields) (inherited multi-bit
+      fields), C(disabled) (feature -> reason), C(explanation) (field -> profile, merged and best
+      values and the hosts below the best), C(provenance) and C(digest).
+  type: list
+  elements: dict
+"""
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import compute_profile
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        try:
+            profile = compute_profile(
+                terms, hostvars=(variables or {}).get('hostvars'), name=self.get_option('name'),
+                features=self.get_option('features'), target_host=self.get_option('target_host'),
+                allow_missing=self.get_option('allow_missing'))
+        except VmcpuError as exc:
+            raise AnsibleLookupError('vmcpu.profiles.cluster_profile: %s' % exc) from None
+        return [profile]

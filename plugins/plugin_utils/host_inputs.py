@@ -1,0 +1,69 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Where the profile engine's inputs come from on the controller: hostvars or fact files.
+
+A term is a host name (its facts are ``hostvars[host].ansible_facts.vmcpu``, as cpu_facts leaves
+them, fact cache included) or the path of a file written by ``playbooks/gather.yml`` (the host name
+is the file name without ``.json``). Every facts document is validated against the facts schema.
+"""
+
+import json
+import os
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, validate
+
+
+def is_facts_path(term):
+    return term.endswith('.json') or os.sep in term
+
+
+def load_facts_file(path):
+    """The facts document in ``path``; a clear error for a missing, unreadable or non-JSON file."""
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise VmcpuError('facts file %s does not exist; write it with playbooks/gather.yml.' % path) from None
+    except json.JSONDecodeError as exc:
+        raise VmcpuError('facts file %s is not valid JSON (line %d, column %d: %s).'
+                         % (path, exc.lineno, exc.colno, exc.msg)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VmcpuError('facts file %s cannot be read: %s.' % (path, exc)) from None
+
+
+def _hostvars_facts(hostvars, host):
+    if hostvars is None or host not in hostvars:
+        return None
+    facts = hostvars[host].get('ansible_facts', {}).get('vmcpu')
+    return facts if facts else None
+
+
+def collect_hosts(terms, hostvars=None, allow_missing=False):
+    """``[(host name, facts)]`` for ``terms``; hosts without facts fail unless ``allow_missing``."""
+    hosts, missing = [], []
+    for term in terms:
+        term = str(term)
+        if is_facts_path(term):
+            name = os.path.basename(term)[:-len('.json')] if term.endswith('.json') else os.path.basename(term)
+            facts = load_facts_file(term)
+            what = 'facts file %s' % term
+        else:
+            name, facts = term, _hostvars_facts(hostvars, term)
+            what = 'facts of host %s' % term
+            if facts is None:
+                missing.append(term)
+                continue
+        check_facts_version(name, facts)
+        validate(facts, HOST_FACTS, what)
+        hosts.append((name, facts))
+    if missing and not allow_missing:
+        raise VmcpuError('no CPU facts for host(s) %s: gather them first (playbooks/gather.yml or the '
+                         'vmcpu.profiles.cpu_facts module), or set allow_missing=true to leave them out.'
+                         % ', '.join(missing))
+    names = [name for name, facts in hosts]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise VmcpuError('host(s) %s given more than once.' % ', '.join(duplicates))
+    return hosts

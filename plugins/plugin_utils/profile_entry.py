@@ -1,0 +1,51 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one controller entry to the profile engine, shared by the lookup and the filter.
+
+Inputs are collected and validated (facts schema), the profile is built, and the result is
+validated against the profile schema before anyone sees it.
+"""
+
+import re
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, PROFILE, validate
+
+PROFILE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$')
+
+
+def check_profile_name(name):
+    """Profile names become file names: no separators, no ``..``, no leading dot."""
+    if not isinstance(name, str) or not PROFILE_NAME.match(name) or '..' in name:
+        raise VmcpuError('invalid profile name %r: use letters, digits, ".", "_" and "-" (at most 128, '
+                         'not starting with a dot, no "..", no path separators).' % (name,))
+
+
+def compute_profile(terms, hostvars=None, name=None, features=(), target_host=None, allow_missing=False):
+    """Profile of the hosts named or pointed to by ``terms`` (see ``host_inputs.collect_hosts``)."""
+    check_profile_name(name)
+    hosts = collect_hosts(terms or (), hostvars=hostvars, allow_missing=allow_missing)
+    return _validated(build_profile(hosts, name, features=features or (), target_host=target_host))
+
+
+def profile_from_facts(facts_by_host, name, features=(), target_host=None):
+    """Profile of ``{host: facts}`` (e.g. a dict built in a play); each facts document is validated."""
+    check_profile_name(name)
+    if not isinstance(facts_by_host, dict):
+        raise VmcpuError('expected a mapping of host name to facts, got %s.' % type(facts_by_host).__name__)
+    hosts = []
+    for host, facts in sorted(facts_by_host.items()):
+        if isinstance(facts, dict) and 'vmcpu' in facts and 'schema_version' not in facts:
+            facts = facts['vmcpu']  # an ansible_facts dict was passed
+        check_facts_version(host, facts)
+        validate(facts, HOST_FACTS, 'facts of host %s' % host)
+        hosts.append((str(host), facts))
+    return _validated(build_profile(hosts, name, features=features or (), target_host=target_host))
+
+
+def _validated(profile):
+    validate(profile, PROFILE, 'profile %s' % profile['name'])
+    return profile

@@ -1,0 +1,47 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""JSON Schema validation of facts and profiles, on the controller.
+
+The schemas ship in the collection's ``schemas/`` folder; every controller entry point (lookup,
+filters, the migration gate) validates through here so that a message names the document, the
+place in it and what was expected.
+"""
+
+import json
+import os
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+
+try:
+    import jsonschema
+except ImportError:  # reported when validation is asked for, not at import time
+    jsonschema = None
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                          'schemas')
+HOST_FACTS = 'host_facts.schema.json'
+PROFILE = 'profile.schema.json'
+
+_VALIDATORS = {}
+
+
+def _validator(schema_name):
+    if jsonschema is None:
+        raise VmcpuError('the Python library jsonschema is required on the controller to validate '
+                         '%s documents; install it (pip install jsonschema).' % schema_name)
+    if schema_name not in _VALIDATORS:
+        with open(os.path.join(SCHEMA_DIR, schema_name)) as handle:
+            _VALIDATORS[schema_name] = jsonschema.Draft202012Validator(
+                json.load(handle), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return _VALIDATORS[schema_name]
+
+
+def validate(document, schema_name, what):
+    """Raise ``VmcpuError`` naming ``what`` and the first offending place when ``document`` is invalid."""
+    errors = sorted(_validator(schema_name).iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        place = ''.join('[%d]' % p if isinstance(p, int) else '.%s' % p for p in error.absolute_path) or '(top level)'
+        raise VmcpuError('%s does not match %s at %s: %s%s.' % (
+            what, schema_name, place.lstrip('.'), error.message[:300],
+            ' (and %d more problems)' % (len(errors) - 1) if len(errors) > 1 else ''))

@@ -72,7 +72,7 @@ def load_bases(patterns, testdata):
     if not paths:
         sys.exit('no dump matches %s in %s' % (', '.join(patterns), testdata))
     bases = [(os.path.basename(path), gather_facts(src=path)) for path in paths]
-    vendors = {facts['vendor'] for _, facts in bases}
+    vendors = {facts['vendor'] for name, facts in bases}
     if len(vendors) != 1:
         sys.exit('the dumps must be of one vendor, got %s' % ', '.join(sorted(vendors)))
     return bases
@@ -101,7 +101,7 @@ def synthesize(bases, count, bits_per_host, seed, pool=0):
     """``count`` (name, facts) pairs; host i perturbs base i mod len(bases), clearing bits drawn
     from a seeded pool of ``pool`` candidate bits per base (0: any candidate bit)."""
     rng = random.Random(seed)
-    candidates = [candidate_bits(facts) for _, facts in bases]
+    candidates = [candidate_bits(facts) for name, facts in bases]
     if pool:
         candidates = [rng.sample(bits, min(pool, len(bits))) for bits in candidates]
     hosts = []
@@ -127,7 +127,7 @@ def synthesize(bases, count, bits_per_host, seed, pool=0):
 def time_build(hosts, repeat):
     runs = []
     profile = None
-    for _ in range(repeat):
+    for attempt in range(repeat):
         start = time.perf_counter()
         profile = build_profile(hosts, name='bench', generated_at='2000-01-01T00:00:00Z')
         runs.append(time.perf_counter() - start)
@@ -196,11 +196,11 @@ def host_cpu_xml(facts, features):
     names = []
     for name, where in features:
         if where[0] == 'cpuid':
-            _, leaf, subleaf, masks = where
+            leaf, subleaf, masks = where[1:]
             ok = all(all(regs.get((leaf, subleaf or 0), {}).get(r, 0) & m == m for r, m in masks.items())
                      for regs in groups)
         else:
-            _, index, mask = where
+            index, mask = where[1:]
             ok = msrs.get(index, 0) & mask == mask
         if ok:
             names.append(name)
@@ -216,10 +216,10 @@ def time_virsh(hosts, repeat, workdir):
     features = libvirt_features()
     path = os.path.join(workdir, 'hosts-%d.xml' % len(hosts))
     with open(path, 'w') as handle:
-        handle.write(''.join(host_cpu_xml(facts, features) for _, facts in hosts))
+        handle.write(''.join(host_cpu_xml(facts, features) for name, facts in hosts))
     command = ['virsh', '-c', 'test:///default', 'cpu-baseline', path]
     runs = []
-    for _ in range(repeat):
+    for attempt in range(repeat):
         start = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         runs.append(time.perf_counter() - start)
@@ -251,14 +251,14 @@ def main():
 
     bases = load_bases(options.dumps or DEFAULT_DUMPS, options.testdata)
     print('host: %d logical CPUs, Python %s, %s' % (os.cpu_count(), sys.version.split()[0], os.uname().release))
-    print('base dumps (%s): %s' % (bases[0][1]['vendor'], ', '.join(name for name, _ in bases)))
+    print('base dumps (%s): %s' % (bases[0][1]['vendor'], ', '.join(base[0] for base in bases)))
     print('synthetic hosts: base i mod %d, %d random inherit flag bit(s) cleared per host from a pool of %s '
           'per dump, seed %d' % (len(bases), options.bits, options.pool or 'all', options.seed))
     print('time: build_profile wall time, best (median) of %d; memory: forked child, tracemalloc peak '
           'and ru_maxrss delta during one call' % options.repeat)
     print()
-    print('%8s %10s %11s %10s %11s %11s %9s %7s' % ('hosts', 'synth s', 'build s', '(median)', 'per host',
-                                                   'tracemalloc', 'maxrss', 'feat/expl'))
+    print('%8s %10s %11s %10s %11s %11s %9s %7s' % (
+        'hosts', 'synth s', 'build s', '(median)', 'per host', 'tracemalloc', 'maxrss', 'feat/expl'))
     per_host = {}
     results = {}
     for count in counts:
@@ -298,9 +298,9 @@ def main():
         count = options.virsh_hosts
         hosts = synthesize(bases, count, options.bits, options.seed, options.pool)
         with tempfile.TemporaryDirectory() as workdir:
-            one, _ = time_virsh(hosts[:1], options.repeat, workdir)
+            one = time_virsh(hosts[:1], options.repeat, workdir)[0]
             many, output = time_virsh(hosts, options.repeat, workdir)
-        ours, _ = time_build(hosts, options.repeat)
+        ours = time_build(hosts, options.repeat)[0]
         model = ET.fromstring(output).findtext('model')
         extra = len(ET.fromstring(output).findall('feature'))
         print()

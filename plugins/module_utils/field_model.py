@@ -63,14 +63,14 @@ class Field:
     leaf: int = 0
     subleaves: Tuple[int, int] = (0, 0)
     register: str = ''
+    # Derived once: the engine reads them millions of times for a large fleet.
+    width: int = field(init=False, repr=False, compare=False, default=0)
+    mask: int = field(init=False, repr=False, compare=False, default=0)
 
-    @property
-    def width(self):
-        return self.last_bit - self.first_bit + 1
-
-    @property
-    def mask(self):
-        return ((1 << self.width) - 1) << self.first_bit
+    def __post_init__(self):
+        width = self.last_bit - self.first_bit + 1
+        object.__setattr__(self, 'width', width)
+        object.__setattr__(self, 'mask', ((1 << width) - 1) << self.first_bit)
 
     @property
     def location(self):
@@ -83,8 +83,13 @@ class Field:
         sub = '%d' % first if first == last else '%d..%d' % (first, last)
         return 'CPUID.(%#x,%s).%s[%s]' % (self.leaf, sub, self.register.upper(), bits)
 
+    @property
+    def key(self):
+        """The register key of the field's first sub-leaf: ``(source, leaf, subleaf, register)``."""
+        return (self.source, self.leaf, self.subleaves[0], self.register)
+
     def extract(self, value):
-        return value >> self.first_bit & ((1 << self.width) - 1)
+        return (value & self.mask) >> self.first_bit
 
 
 @dataclass(frozen=True)
@@ -105,8 +110,10 @@ class Register:
 
     def __post_init__(self):
         placed = tuple(
-            Field(**dict(f.__dict__, source=self.source, leaf=self.leaf,
-                         subleaves=self.subleaves, register=self.register))
+            Field(**{name: value for name, value in dict(f.__dict__, source=self.source, leaf=self.leaf,
+                                                             subleaves=self.subleaves,
+                                                             register=self.register).items()
+                     if name not in ('width', 'mask')})
             for f in self.fields)
         object.__setattr__(self, 'fields', placed)
 

@@ -8,6 +8,7 @@ KVM feature MSRs) when the facts have it; otherwise the raw CPUID, met across th
 """
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import REGISTER_NAMES, parse_entry
@@ -36,9 +37,22 @@ class HostView:
     source: str
 
 
-def _cpuid_registers(entries, with_flags):
-    """``{('cpuid', leaf, subleaf, reg): value}``; KVM entries whose sub-leaf is insignificant are
-    valid for every sub-leaf, so they are recorded as sub-leaf 0, which is where lookups start."""
+_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'eax', 'ebx', 'ecx', 'edx')
+_KVM_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'flags', 'eax', 'ebx', 'ecx', 'edx')
+
+
+def _group_registers(entries, msr_values, with_flags, cache):
+    """``{('cpuid', leaf, subleaf, reg) or ('msr', index, 0, ''): value}`` of one CPU group.
+
+    KVM entries whose sub-leaf is insignificant are valid for every sub-leaf, so they are recorded
+    as sub-leaf 0, which is where lookups start. Hosts of one model have identical entries:
+    ``cache`` maps the content to the parsed result, so a large fleet parses each distinct CPU once
+    (callers must not modify the result)."""
+    signature = (tuple(map(_KVM_ENTRY_CONTENT if with_flags else _ENTRY_CONTENT, entries)),
+                 tuple(sorted(msr_values.items())))
+    registers = cache.get(signature)
+    if registers is not None:
+        return registers
     registers = {}
     for entry in entries:
         (leaf, subleaf), values = parse_entry(entry)
@@ -47,18 +61,11 @@ def _cpuid_registers(entries, with_flags):
         for name, value in zip(REGISTER_NAMES, values):
             if value:
                 registers[('cpuid', leaf, subleaf, name)] = value
+    for index, value in msr_values.items():
+        if int(value, 16):
+            registers[('msr', int(index, 16), 0, '')] = int(value, 16)
+    cache[signature] = registers
     return registers
-
-
-def _msr_registers(values):
-    return {('msr', int(index, 16), 0, ''): int(value, 16) for index, value in values.items()
-            if int(value, 16)}
-
-
-def _joined(cpuid_registers, msr_registers):
-    joined = dict(cpuid_registers)
-    joined.update(msr_registers)
-    return joined
 
 
 def check_facts_version(name, facts):
@@ -73,8 +80,11 @@ def check_facts_version(name, facts):
                          % (name, version, FACTS_SCHEMA_VERSION))
 
 
-def host_view(name, facts):
-    """Build the ``HostView`` of host ``name`` from its facts; bad facts raise naming the host."""
+def host_view(name, facts, cache=None):
+    """Build the ``HostView`` of host ``name`` from its facts; bad facts raise naming the host.
+
+    ``cache`` (a dict kept by the caller across hosts) shares the parsing of identical CPUs."""
+    cache = {} if cache is None else cache
     check_facts_version(name, facts)
     vendor = VENDOR_IDS.get(facts.get('vendor'))
     if vendor is None:
@@ -83,13 +93,14 @@ def host_view(name, facts):
     try:
         kvm = facts['kvm']
         if kvm.get('available'):
-            groups = (_joined(_cpuid_registers(kvm['supported_cpuid'], True),
-                              _msr_registers(kvm['feature_msrs'])),)
-            msr_index = frozenset(int(index, 16) for index in kvm['msr_index_list'])
+            groups = (_group_registers(kvm['supported_cpuid'], kvm['feature_msrs'], True, cache),)
+            index_list = tuple(kvm['msr_index_list'])
+            if index_list not in cache:
+                cache[index_list] = frozenset(int(index, 16) for index in index_list)
+            msr_index = cache[index_list]
             view = 'kvm'
         else:
-            msrs = _msr_registers(facts['dump_msrs'])
-            groups = tuple(_joined(_cpuid_registers(group['cpuid'], False), msrs)
+            groups = tuple(_group_registers(group['cpuid'], facts['dump_msrs'], False, cache)
                            for group in facts['raw_cpuid']['groups'])
             msr_index = None
             view = 'raw'

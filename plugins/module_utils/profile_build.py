@@ -11,23 +11,25 @@ CPUID location is written here.
 import datetime
 import difflib
 import hashlib
+import heapq
+import itertools
 import json
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import registers_for
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_merge import host_baseline, merge_all
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fleet import VENDOR_STRINGS, Fleet
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
     SIZE_FIELDS, area_sizes, component_number, is_component_flag,
 )
 
 PROFILE_SCHEMA_VERSION = 1
-VENDOR_STRINGS = {'intel': 'GenuineIntel', 'amd': 'AuthenticAMD'}
 # Kinds whose merged value is the contract and is explained when hosts disagree.
 CONTRACT_KINDS = (Kind.FLAG, Kind.BUG_FLAG, Kind.MIN, Kind.EQUAL)
+# At most this many hosts are named per explained field (the count says how many there are).
+EXPLAINED_HOSTS = 50
 # Contract kinds where a larger value is better for the guest; for bug_flag, smaller is better.
 _BEST = {Kind.FLAG: max, Kind.MIN: max, Kind.EQUAL: max, Kind.BUG_FLAG: min}
 
@@ -37,7 +39,7 @@ def _key(f, subleaf):
 
 
 class _Layout:
-    """The field table of one vendor, indexed for the build."""
+    """The field table of one vendor, indexed for the build (one per vendor, see ``layout_for``)."""
 
     def __init__(self, vendor):
         self.registers = registers_for(vendor)
@@ -82,6 +84,15 @@ class _Registers:
             self.value[key] = kept | (field_value << f.first_bit & f.mask)
 
 
+_LAYOUTS = {}
+
+
+def layout_for(vendor):
+    if vendor not in _LAYOUTS:
+        _LAYOUTS[vendor] = _Layout(vendor)
+    return _LAYOUTS[vendor]
+
+
 def _parse_toggles(features, layout):
     """``['-avx512f', '+aes']`` -> ({name: '+'|'-'}); unknown names fail with suggestions."""
     toggles = {}
@@ -99,26 +110,14 @@ def _parse_toggles(features, layout):
     return toggles
 
 
-def _host_baselines(hosts):
-    """One baseline per host (the meet of its CPU groups), refusing mixed vendors."""
-    if not hosts:
-        raise VmcpuError('no hosts given: a profile needs the facts of at least one host.')
-    views = [host_view(name, facts) for name, facts in hosts]
-    by_vendor = {}
-    for view in views:
-        by_vendor.setdefault(view.vendor, []).append(view.name)
-    if len(by_vendor) > 1:
-        raise VmcpuError('hosts of different CPU vendors cannot share a profile: %s.' % '; '.join(
-            '%s: %s' % (VENDOR_STRINGS[vendor], ', '.join(names)) for vendor, names in sorted(by_vendor.items())))
-    return views, [host_baseline(view) for view in views]
-
-
-def _weakest(baselines, layout):
-    """The host with the fewest contract flag bits: the identity a migrating guest can keep."""
-    def strength(baseline):
-        return sum(bin(baseline.registers.get(_key(f, f.subleaves[0]), 0) & f.mask).count('1')
-                   for f in layout.by_name.values() if f.kind == Kind.FLAG)
-    return min(baselines, key=lambda b: (strength(b), b.hosts[0]))
+def _strength(layout):
+    """``strength(baseline)``: how many contract feature bits a baseline has (fewest = weakest)."""
+    flag_masks = {}
+    for f in layout.by_name.values():
+        if f.kind == Kind.FLAG:
+            flag_masks[f.key] = flag_masks.get(f.key, 0) | f.mask
+    return lambda baseline: sum(bin(baseline.registers.get(key, 0) & mask).count('1')
+                                for key, mask in flag_masks.items())
 
 
 def _field_policy(f, toggles):
@@ -199,47 +198,59 @@ def _derive_xsave(layout, regs, disabled):
             regs.write(layout.by_name[name], sizes[which] if regs.read(layout.by_name['xsave']) else 0)
 
 
-def _explain(layout, baselines, cluster, regs):
+def _explain(layout, distinct, cluster, regs):
     """For every contract field the hosts disagree on: the merged, best and final values and the
     hosts below the best (the ones that lowered the profile)."""
     explanation = {}
     keys = set()
-    for baseline in baselines:
-        keys.update(baseline.registers)
+    for host_group in distinct:
+        keys.update(host_group.baseline.registers)
     by_key = {}
     for f in layout.by_name.values():
         if f.kind in CONTRACT_KINDS:
             for subleaf in range(f.subleaves[0], f.subleaves[1] + 1):
                 by_key.setdefault(_key(f, subleaf), []).append(f)
     for key in sorted(keys, key=str):
-        values = [b.registers.get(key, 0) for b in baselines]
+        values = [host_group.baseline.registers.get(key, 0) for host_group in distinct]
         if len(set(values)) == 1:
             continue
         for f in by_key.get(key, ()):
             field_values = [f.extract(v) for v in values]
             if len(set(field_values)) == 1:
                 continue
-            merged = f.extract(cluster.registers.get(key, 0))
             best = _BEST[f.kind](field_values)
-            name = f.name if f.subleaves[0] == f.subleaves[1] else '%s[%d]' % (f.name, key[2])
+            ranged = f.subleaves[0] != f.subleaves[1]
+            name = '%s[%d]' % (f.name, key[2]) if ranged else f.name
             explanation[name] = {
-                'location': f.location if f.subleaves[0] == f.subleaves[1] else f.location.replace(
-                    '%d..%d' % f.subleaves, str(key[2])),
+                'location': f.location.replace('%d..%d' % f.subleaves, str(key[2])) if ranged else f.location,
                 'profile': regs.read(f, key[2]),
-                'merged': merged,
+                'merged': f.extract(cluster.registers.get(key, 0)),
                 'best': best,
-                'limited_by': {b.hosts[0]: v for b, v in zip(baselines, field_values) if v != best},
             }
+            explanation[name].update(_limited_by(distinct, field_values, best))
     return explanation
 
 
-def _check_plus_toggles(layout, toggles, baselines, regs, disabled):
+def _limited_by(distinct, field_values, best):
+    """The hosts below ``best`` with their values: the first ``EXPLAINED_HOSTS`` by name, and how
+    many there are in all (a fleet of thousands would otherwise repeat every name per field)."""
+    below = [(host_group.hosts, value) for host_group, value in zip(distinct, field_values) if value != best]
+    count = sum(len(hosts) for hosts, value in below)
+    if count <= EXPLAINED_HOSTS:
+        return {'limited_by': {host: value for hosts, value in below for host in hosts}, 'limited_by_count': count}
+    # Each host list is sorted: merge them lazily and stop after the first EXPLAINED_HOSTS names.
+    merged = heapq.merge(*(zip(hosts, itertools.repeat(value)) for hosts, value in below))
+    return {'limited_by': dict(itertools.islice(merged, EXPLAINED_HOSTS)), 'limited_by_count': count}
+
+
+def _check_plus_toggles(layout, toggles, distinct, regs, disabled):
     for name, sign in sorted(toggles.items()):
         if sign != '+':
             continue
         f = layout.by_name[name]
-        lacking = [b.hosts[0] for b in baselines
-                   if b.registers.get(_key(f, f.subleaves[0]), 0) & f.mask != f.mask]
+        lacking = sorted(host for host_group in distinct
+                         if host_group.baseline.registers.get(f.key, 0) & f.mask != f.mask
+                         for host in host_group.hosts)
         if lacking:
             raise VmcpuError('feature +%s is requested but these hosts lack it: %s.' % (name, ', '.join(lacking)))
         if not regs.read(f):
@@ -297,50 +308,40 @@ def profile_digest(profile):
 
 def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', generated_at=None):
     """The profile of ``hosts``, a sequence of ``(host name, facts)``; raises VmcpuError on bad input."""
-    views, baselines = _host_baselines(hosts)
-    vendor = views[0].vendor
-    layout = _Layout(vendor)
+    fleet = Fleet(target_host)
+    for host, facts in hosts:
+        fleet.add(host, facts)
+    layout = layout_for(fleet.vendor)
     toggles = _parse_toggles(features, layout)
-    cluster = merge_all(baselines) if len(baselines) > 1 else baselines[0]
-    if target_host is not None:
-        matches = [b for b in baselines if b.hosts[0] == target_host]
-        if not matches:
-            raise VmcpuError('target_host %s is not one of the profile hosts (%s).'
-                             % (target_host, ', '.join(v.name for v in views)))
-        target = matches[0]
-    else:
-        target = _weakest(baselines, layout)
-    keys_seen = set()
-    for view in views:
-        for group in view.groups:
-            keys_seen.update(group)
-    target_view = views[baselines.index(target)]
-    regs, disabled = _compose(layout, cluster, target_view.groups[0], toggles)
+    distinct = sorted(fleet.distinct.values(), key=lambda host_group: host_group.identity_host)
+    for host_group in distinct:
+        host_group.hosts.sort()
+    cluster = fleet.cluster()
+    target, identity = fleet.choose_target(_strength(layout))
+    regs, disabled = _compose(layout, cluster, identity, toggles)
     _close_dependencies(layout, regs, disabled)
     _derive_xsave(layout, regs, disabled)
-    _check_plus_toggles(layout, toggles, baselines, regs, disabled)
-    known_lists = [v.msr_index for v in views if v.msr_index is not None]
-    required_msrs = sorted(frozenset.intersection(*known_lists)) if known_lists else []
+    _check_plus_toggles(layout, toggles, distinct, regs, disabled)
     features_on, fields = _decoded(layout, regs, toggles)
-    explanation = _explain(layout, baselines, cluster, regs)
+    views = fleet.views()
     profile = {
         'schema_version': PROFILE_SCHEMA_VERSION,
         'name': name,
-        'vendor': VENDOR_STRINGS[vendor],
+        'vendor': VENDOR_STRINGS[fleet.vendor],
         'hypervisor': hypervisor,
-        'guest_view': sorted({v.view for v in views})[0] if len({v.view for v in views}) == 1 else 'mixed',
-        'target_host': target.hosts[0],
-        'cpuid': _hex_entries(regs, 'cpuid', keys_seen),
-        'msrs': _hex_entries(regs, 'msr', keys_seen),
-        'required_msrs': ['0x%08x' % index for index in required_msrs],
-        'msr_index_known': bool(known_lists),
+        'guest_view': next(iter(views)) if len(views) == 1 else 'mixed',
+        'target_host': target,
+        'cpuid': _hex_entries(regs, 'cpuid', fleet.keys_seen),
+        'msrs': _hex_entries(regs, 'msr', fleet.keys_seen),
+        'required_msrs': ['0x%08x' % index for index in sorted(fleet.msr_index or ())],
+        'msr_index_known': fleet.msr_index is not None,
         'features': features_on,
         'fields': fields,
         'disabled': dict(sorted(disabled.items())),
-        'explanation': dict(sorted(explanation.items())),
+        'explanation': dict(sorted(_explain(layout, distinct, cluster, regs).items())),
         'provenance': {
-            'hosts': [{'name': v.name, 'fingerprint_digest': v.fingerprint_digest, 'view': v.view,
-                       'source': _portable_source(v.source)} for v in sorted(views, key=lambda v: v.name)],
+            'hosts': [{'name': host, 'fingerprint_digest': digest, 'view': view, 'source': _portable_source(source)}
+                      for host, digest, view, source in sorted(fleet.provenance)],
             'features': list(features or ()),
             'collection_version': COLLECTION_VERSION,
             'generated_at': generated_at or datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),

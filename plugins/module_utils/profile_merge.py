@@ -16,7 +16,7 @@ from typing import Dict, Tuple
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import fields_for, registers_for
-from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import without_unsupported_components
+from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import ComponentPlan
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,16 @@ def register_rules(vendor):
     return _RULES_CACHE[vendor]
 
 
+_MASKS_CACHE = {}
+
+
+def merged_masks(vendor):
+    """``{register key: bits the meet computes}`` for ``vendor``."""
+    if vendor not in _MASKS_CACHE:
+        _MASKS_CACHE[vendor] = {key: rule.merged_mask for key, rule in register_rules(vendor).items()}
+    return _MASKS_CACHE[vendor]
+
+
 @dataclass
 class Baseline:
     """The meet of some hosts: merged register values, and who set each ``equal`` field.
@@ -87,11 +97,13 @@ def baseline_of(vendor, name, registers):
     """The baseline of one register map (one host or one CPU group): the merged bits of the known
     registers. Identity, VMM and static bits are not part of a baseline, which keeps the meet
     idempotent; the profile takes them from the target host's view."""
+    masks = merged_masks(vendor)
     rules = register_rules(vendor)
     known = {}
     for key, value in registers.items():
-        if key in rules and value & rules[key].merged_mask:
-            known[key] = value & rules[key].merged_mask
+        mask = masks.get(key, 0)
+        if value & mask:
+            known[key] = value & mask
     origin = {(key, fname): name for key, value in known.items()
               for mask, fname in rules[key].equal_fields if value & mask}
     return Baseline(vendor, (name,), known, origin)
@@ -143,11 +155,15 @@ def meet(a, b):
                     {k: v for k, v in origin.items() if k[0] in merged})
 
 
+_COMPONENT_PLANS = {}
+
+
 def host_baseline(view):
     """The baseline of one ``HostView``: the meet of its CPU groups, named after the host."""
-    fields = fields_for(view.vendor)
-    merged = merge_all(baseline_of(view.vendor, view.name, without_unsupported_components(group, fields))
-                       for group in view.groups)
+    if view.vendor not in _COMPONENT_PLANS:
+        _COMPONENT_PLANS[view.vendor] = ComponentPlan(fields_for(view.vendor))
+    plan = _COMPONENT_PLANS[view.vendor]
+    merged = merge_all(baseline_of(view.vendor, view.name, plan.without_unusable(group)) for group in view.groups)
     merged.hosts = (view.name,)
     return merged
 

@@ -36,7 +36,9 @@ def profile_report(profile):
     ]
     lines += _table(['field', 'where', 'profile', 'best host value', 'hosts below the best'], [
         ('`%s`' % name, lowered[name]['location'], lowered[name]['profile'], lowered[name]['best'],
-         ', '.join('%s (%s)' % (host, value) for host, value in sorted(lowered[name]['limited_by'].items())))
+         ', '.join('%s (%s)' % (host, value) for host, value in sorted(lowered[name]['limited_by'].items()))
+         + (' and %d more' % (lowered[name]['limited_by_count'] - len(lowered[name]['limited_by']))
+            if lowered[name]['limited_by_count'] > len(lowered[name]['limited_by']) else ''))
         for name in dropped_by_hosts]) if dropped_by_hosts else ['none']
     lines += ['', '## Off by policy or toggle (%d)' % len(static), '']
     lines += _table(['feature', 'reason'], [('`%s`' % name, profile['disabled'][name]) for name in static]) \

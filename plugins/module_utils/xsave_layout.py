@@ -32,31 +32,34 @@ def is_component_flag(f):
     return f.kind == 'derived' and f.width == 1
 
 
-def without_unsupported_components(registers, fields):
-    """Drop the per-component sub-leaves of components no feature of the host can use.
+class ComponentPlan:
+    """Which per-component sub-leaves of a host matter, computed once per field table.
 
     A component counts when its XCR0/IA32_XSS bit is set and, if features use it, one of them is
     present: Zen 2 enumerates the PKRU component (with a size of its own) but has no PKU, so its
     PKRU layout is never seen by a guest and must not be compared with another host's.
     """
-    size_field = fields.get(COMPONENT_SIZE)
-    if size_field is None:
-        return registers
 
-    def present(f):
-        return f.extract(registers.get((f.source, f.leaf, f.subleaves[0], f.register), 0))
+    def __init__(self, fields):
+        size_field = fields.get(COMPONENT_SIZE)
+        self.leaf_key = (size_field.source, size_field.leaf) if size_field else None
+        self.subleaves = size_field.subleaves if size_field else (1, 0)
+        users = {}
+        for f in fields.values():
+            if not is_component_flag(f):
+                for dependency in f.depends:
+                    users.setdefault(dependency, []).append((f.key, f.mask))
+        self.components = [(f.key, f.mask, component_number(f), users.get(f.name, []))
+                           for f in fields.values() if is_component_flag(f)]
 
-    users = {}
-    for f in fields.values():
-        if not is_component_flag(f):
-            for dependency in f.depends:
-                users.setdefault(dependency, []).append(f)
-    supported = {component_number(f) for f in fields.values() if is_component_flag(f) and present(f)
-                 and (f.name not in users or any(present(user) for user in users[f.name]))}
-    first, last = size_field.subleaves
-    return {key: value for key, value in registers.items()
-            if not (key[:2] == (size_field.source, size_field.leaf) and first <= key[2] <= last
-                    and key[2] not in supported)}
+    def without_unusable(self, registers):
+        """``registers`` without the sub-leaves of components no feature of the host can use."""
+        supported = {number for key, mask, number, users in self.components
+                     if registers.get(key, 0) & mask
+                     and (not users or any(registers.get(user_key, 0) & user_mask for user_key, user_mask in users))}
+        first, last = self.subleaves
+        return {key: value for key, value in registers.items()
+                if not (key[:2] == self.leaf_key and first <= key[2] <= last and key[2] not in supported)}
 
 
 def area_sizes(components, read):

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import fields_for
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts

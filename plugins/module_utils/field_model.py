@@ -92,6 +92,14 @@ class Field:
         return (value & self.mask) >> self.first_bit
 
 
+def _placed(f, register):
+    """The constructor arguments of ``f`` with the location of ``register`` filled in."""
+    arguments = {name: value for name, value in f.__dict__.items() if name not in ('width', 'mask')}
+    arguments.update(source=register.source, leaf=register.leaf, subleaves=register.subleaves,
+                     register=register.register)
+    return arguments
+
+
 @dataclass(frozen=True)
 class Register:
     """One covered CPUID output register (for a sub-leaf range) or one feature MSR, with its fields.
@@ -109,13 +117,7 @@ class Register:
     width: int = 32
 
     def __post_init__(self):
-        placed = tuple(
-            Field(**{name: value for name, value in dict(f.__dict__, source=self.source, leaf=self.leaf,
-                                                             subleaves=self.subleaves,
-                                                             register=self.register).items()
-                     if name not in ('width', 'mask')})
-            for f in self.fields)
-        object.__setattr__(self, 'fields', placed)
+        object.__setattr__(self, 'fields', tuple(Field(**_placed(f, self)) for f in self.fields))
 
 
 def cpuid(leaf, register, fields, subleaf=0, vendors=VENDORS):

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# playbooks/generate_profile.yml end to end: two EPYC hosts described by real dumps (cpu_facts_src),
+# the profile named after the limit, written with its report, valid against the schema; a second
+# run changes nothing; a limit that is no valid profile name fails with a clear message.
+set -euo pipefail
+
+collection_root="$(ansible-galaxy collection list vmcpu.profiles --format json |
+    python -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')/vmcpu/profiles"
+shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["vmcpu_shared"])' \
+    "$collection_root/tests/integration/integration_config.yml")"
+dumps="$shared/testdata/cpuid/libvirt"
+if [ ! -d "$dumps" ]; then
+    echo "SKIP: no shared dumps at $dumps"
+    exit 0
+fi
+python="$(command -v python)"
+cat >"$OUTPUT_DIR/inventory.yml" <<INVENTORY
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: $python
+  children:
+    epyc_hosts:
+      hosts:
+        naples: {cpu_facts_src: $dumps/x86_64-cpuid-EPYC-7601-32-Core.xml}
+        milan: {cpu_facts_src: $dumps/x86_64-cpuid-EPYC-7713-64-Core.xml}
+INVENTORY
+
+generate() {
+    ansible-playbook -i "$OUTPUT_DIR/inventory.yml" vmcpu.profiles.generate_profile \
+        -e "vmcpu_profiles_dir=$OUTPUT_DIR/profiles" -e "vmcpu_facts_dir=$OUTPUT_DIR/facts" "$@"
+}
+
+generate -l epyc_hosts | tee "$OUTPUT_DIR/first.log"
+grep -q 'profile epyc_hosts (AuthenticAMD, 2 hosts)' "$OUTPUT_DIR/first.log"
+test -s "$OUTPUT_DIR/profiles/epyc_hosts.md"
+
+"$python" - "$collection_root/schemas/profile.schema.json" "$OUTPUT_DIR/profiles/epyc_hosts.json" <<'PYTHON'
+import json, sys, jsonschema
+schema, profile = (json.load(open(path)) for path in sys.argv[1:])
+jsonschema.Draft202012Validator(schema).validate(profile)
+assert profile['name'] == 'epyc_hosts'
+assert sorted(h['name'] for h in profile['provenance']['hosts']) == ['milan', 'naples']
+assert 'avx2' in profile['features'] and 'vaes' not in profile['features']
+assert profile['explanation']['vaes']['limited_by'] == {'naples': 0}
+print('profile valid:', len(profile['features']), 'features')
+PYTHON
+
+generate -l epyc_hosts | tee "$OUTPUT_DIR/second.log"
+grep -Eq 'localhost +: ok=[0-9]+ +changed=0 |naples +: ok=[0-9]+ +changed=0 ' "$OUTPUT_DIR/second.log"
+if grep -q 'changed: \[.*\] => (item=epyc_hosts' "$OUTPUT_DIR/second.log"; then
+    echo "second run rewrote the profile" >&2
+    exit 1
+fi
+
+if generate -l 'naples:milan' >"$OUTPUT_DIR/bad.log" 2>&1; then
+    echo "a limit that is no profile name was accepted" >&2
+    exit 1
+fi
+grep -q "invalid profile name 'naples:milan'" "$OUTPUT_DIR/bad.log"

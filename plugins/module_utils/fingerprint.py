@@ -63,6 +63,15 @@ def read_vulnerabilities(sys_vuln='/sys/devices/system/cpu/vulnerabilities'):
             for path in sorted(glob.glob(os.path.join(sys_vuln, '*')))}
 
 
+def fingerprint_summary(fingerprint):
+    """The parts of a fingerprint a profile keeps per host, to say what drifted later: kernel,
+    microcode, BIOS and KVM parameters (the digest covers everything, vulnerabilities included)."""
+    bios = fingerprint.get('bios') or {}
+    return {'kernel': fingerprint.get('kernel'), 'microcode': fingerprint.get('microcode'),
+            'bios_version': bios.get('version'), 'bios_date': bios.get('date'),
+            'kvm_parameters': dict(fingerprint.get('kvm_parameters') or {})}
+
+
 def fingerprint_digest(fingerprint):
     """sha256 of the canonical JSON of the fingerprint without its own digest."""
     content = {key: value for key, value in fingerprint.items() if key != 'digest'}

@@ -40,7 +40,7 @@ class Fleet:
         self.distinct = {}                 # frozenset of baseline registers -> DistinctHost
         self.vendors = {}                  # vendor -> host names
         self.keys_seen = set()             # register keys any host reported (passthrough output)
-        self.provenance = []               # (name, fingerprint digest, view, source) per host
+        self.provenance = []               # (name, fingerprint digest, view, source, fingerprint) per host
         self.msr_index = None              # intersection of the known KVM MSR index lists
         self._parse_cache = {}
         self._baseline_cache = {}
@@ -49,7 +49,7 @@ class Fleet:
     def add(self, name, facts):
         view = host_view(name, facts, self._parse_cache)
         self.vendors.setdefault(view.vendor, []).append(name)
-        self.provenance.append((name, view.fingerprint_digest, view.view, view.source))
+        self.provenance.append((name, view.fingerprint_digest, view.view, view.source, view.fingerprint))
         if view.msr_index is not None:
             self.msr_index = view.msr_index if self.msr_index is None else self.msr_index & view.msr_index
         for group in view.groups:
@@ -97,4 +97,4 @@ class Fleet:
         return weakest.identity_host, weakest.identity
 
     def views(self):
-        return {view for name, digest, view, source in self.provenance}
+        return {entry[2] for entry in self.provenance}

@@ -14,6 +14,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import REGISTER_NAMES, parse_entry
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fingerprint import fingerprint_summary
 
 FACTS_SCHEMA_VERSION = 1
 
@@ -34,6 +35,7 @@ class HostView:
     groups: Tuple[Dict[RegisterKey, int], ...]   # one register map per CPU group (one for KVM)
     msr_index: Optional[FrozenSet[int]]  # KVM MSR index list; None when unknown (dumps)
     fingerprint_digest: str
+    fingerprint: dict                   # fingerprint_summary() of the facts' fingerprint
     source: str
 
 
@@ -105,8 +107,9 @@ def host_view(name, facts, cache=None):
             msr_index = None
             view = 'raw'
         digest = facts['fingerprint']['digest']
+        fingerprint = fingerprint_summary(facts['fingerprint'])
     except (KeyError, TypeError, ValueError) as exc:
         raise VmcpuError('host %s: facts are incomplete or malformed (%s: %s); gather the host again.'
                          % (name, type(exc).__name__, exc))
     return HostView(name=name, vendor=vendor, view=view, groups=groups, msr_index=msr_index,
-                    fingerprint_digest=digest, source=facts.get('source', 'unknown'))
+                    fingerprint_digest=digest, fingerprint=fingerprint, source=facts.get('source', 'unknown'))

@@ -340,8 +340,9 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
         'disabled': dict(sorted(disabled.items())),
         'explanation': dict(sorted(_explain(layout, distinct, cluster, regs).items())),
         'provenance': {
-            'hosts': [{'name': host, 'fingerprint_digest': digest, 'view': view, 'source': _portable_source(source)}
-                      for host, digest, view, source in sorted(fleet.provenance)],
+            'hosts': [{'name': host, 'fingerprint_digest': digest, 'fingerprint': fingerprint, 'view': view,
+                       'source': _portable_source(source)}
+                      for host, digest, view, source, fingerprint in sorted(fleet.provenance, key=lambda e: e[0])],
             'features': list(features or ()),
             'collection_version': COLLECTION_VERSION,
             'generated_at': generated_at or datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),

@@ -10,10 +10,12 @@ CPUID location is written here.
 
 import datetime
 import difflib
+import functools
 import hashlib
 import heapq
 import itertools
 import json
+import operator
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
@@ -51,6 +53,12 @@ class _Layout:
                     self.by_name[f.name] = f
                     if f.qemu:
                         self.qemu_names[f.qemu] = f.name
+        # Register key -> the contract fields in it, for the explanation.
+        self.contract_fields = {}
+        for f in self.by_name.values():
+            if f.kind in CONTRACT_KINDS:
+                for subleaf in range(f.subleaves[0], f.subleaves[1] + 1):
+                    self.contract_fields.setdefault(_key(f, subleaf), []).append(f)
         self.dependents = {}
         for f in self.by_name.values():
             for dependency in f.depends:
@@ -205,16 +213,14 @@ def _explain(layout, distinct, cluster, regs):
     keys = set()
     for host_group in distinct:
         keys.update(host_group.baseline.registers)
-    by_key = {}
-    for f in layout.by_name.values():
-        if f.kind in CONTRACT_KINDS:
-            for subleaf in range(f.subleaves[0], f.subleaves[1] + 1):
-                by_key.setdefault(_key(f, subleaf), []).append(f)
     for key in sorted(keys, key=str):
         values = [host_group.baseline.registers.get(key, 0) for host_group in distinct]
-        if len(set(values)) == 1:
+        differing = functools.reduce(operator.or_, values) ^ functools.reduce(operator.and_, values)
+        if not differing:
             continue
-        for f in by_key.get(key, ()):
+        for f in layout.contract_fields.get(key, ()):
+            if not differing & f.mask:
+                continue
             field_values = [f.extract(v) for v in values]
             if len(set(field_values)) == 1:
                 continue
@@ -236,9 +242,10 @@ def _limited_by(distinct, field_values, best):
     many there are in all (a fleet of thousands would otherwise repeat every name per field)."""
     below = [(host_group.hosts, value) for host_group, value in zip(distinct, field_values) if value != best]
     count = sum(len(hosts) for hosts, value in below)
-    if count <= EXPLAINED_HOSTS:
-        return {'limited_by': {host: value for hosts, value in below for host in hosts}, 'limited_by_count': count}
-    # Each host list is sorted: merge them lazily and stop after the first EXPLAINED_HOSTS names.
+    if count <= 40 * EXPLAINED_HOSTS:
+        pairs = sorted((host, value) for hosts, value in below for host in hosts)
+        return {'limited_by': dict(pairs[:EXPLAINED_HOSTS]), 'limited_by_count': count}
+    # Many hosts: each host list is sorted, merge them lazily and stop after EXPLAINED_HOSTS names.
     merged = heapq.merge(*(zip(hosts, itertools.repeat(value)) for hosts, value in below))
     return {'limited_by': dict(itertools.islice(merged, EXPLAINED_HOSTS)), 'limited_by_count': count}
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Dict, FrozenSet, Optional, Tuple
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import REGISTER_NAMES, parse_entry
+from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import REGISTER_NAMES
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fingerprint import fingerprint_summary
@@ -43,6 +43,17 @@ _ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'eax', 'ebx', 'ecx', 'edx')
 _KVM_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'flags', 'eax', 'ebx', 'ecx', 'edx')
 
 
+def _parse_content(content, with_flags):
+    """``[(register key, value)]`` of one entry given as ``_ENTRY_CONTENT``/``_KVM_ENTRY_CONTENT``."""
+    leaf, subleaf = int(content[0], 16), int(content[1], 16)
+    if with_flags:
+        if not content[2] & KVM_SIGNIFICANT_INDEX:
+            subleaf = 0
+        content = content[:2] + content[3:]
+    return [(('cpuid', leaf, subleaf, name), int(text, 16))
+            for name, text in zip(REGISTER_NAMES, content[2:]) if int(text, 16)]
+
+
 def _group_registers(entries, msr_values, with_flags, cache):
     """``{('cpuid', leaf, subleaf, reg) or ('msr', index, 0, ''): value}`` of one CPU group.
 
@@ -50,19 +61,18 @@ def _group_registers(entries, msr_values, with_flags, cache):
     as sub-leaf 0, which is where lookups start. Hosts of one model have identical entries:
     ``cache`` maps the content to the parsed result, so a large fleet parses each distinct CPU once
     (callers must not modify the result)."""
-    signature = (tuple(map(_KVM_ENTRY_CONTENT if with_flags else _ENTRY_CONTENT, entries)),
-                 tuple(sorted(msr_values.items())))
+    contents = tuple(map(_KVM_ENTRY_CONTENT if with_flags else _ENTRY_CONTENT, entries))
+    signature = (contents, tuple(sorted(msr_values.items())))
     registers = cache.get(signature)
     if registers is not None:
         return registers
     registers = {}
-    for entry in entries:
-        (leaf, subleaf), values = parse_entry(entry)
-        if with_flags and not entry['flags'] & KVM_SIGNIFICANT_INDEX:
-            subleaf = 0
-        for name, value in zip(REGISTER_NAMES, values):
-            if value:
-                registers[('cpuid', leaf, subleaf, name)] = value
+    # Distinct hosts of one model still share most entries: parse each distinct entry once too.
+    for content in contents:
+        parsed = cache.get(content)
+        if parsed is None:
+            parsed = cache[content] = _parse_content(content, with_flags)
+        registers.update(parsed)
     for index, value in msr_values.items():
         if int(value, 16):
             registers[('msr', int(index, 16), 0, '')] = int(value, 16)

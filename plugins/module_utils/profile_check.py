@@ -1,0 +1,428 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check one host against a cluster profile (design notes section 5).
+
+The host is judged by its baseline (``host_baseline``: the meet of its CPU groups, so a hybrid host
+offers only what every core type has), in the same view the profile engine uses (KVM when the facts
+have it). Every contract field of the profile's vendor table is compared by its kind:
+
+- ``flag`` and one-bit ``derived`` (XSAVE component) fields: P <= H bitwise (multi-bit flag fields,
+  such as the VMX allowed-1 settings, are vectors of flags);
+- ``bug_flag``: H <= P bitwise (a host that is affected where the profile says "not affected");
+- ``min``: P <= H;
+- ``equal``: P == H when both are non-zero. Zero means "not present" (the size of an XSAVE component
+  the host lacks, a feature MSR a dump did not record), exactly as the merge reads it: whether the
+  thing itself is offered is decided by its flag (``profile_merge.meet``);
+- the XSAVE area sizes (multi-bit ``derived``): P <= H, where H is recomputed from the host's own
+  state components like the profile's, because the raw CPUID.(0xd,0).EBX and CPUID.(0xd,1).EBX
+  describe what the host's OS had enabled in XCR0 / IA32_XSS, not what the CPU can hold.
+
+A field is a contract field when its kind is one of those and its effective policy, given the table
+default and the profile's toggles (``provenance.features``), is ``inherit``; the policy logic is the
+profile engine's own. Required MSRs must be in the host's KVM MSR index list. The fingerprint of the
+host is compared with the one the profile recorded for it (drift).
+"""
+
+import dataclasses
+import functools
+import operator
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS, Kind, Policy
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fingerprint import fingerprint_summary
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version, host_view
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import (
+    PROFILE_SCHEMA_VERSION, _field_policy, _parse_toggles, layout_for, profile_digest,
+)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_merge import host_baseline, merged_masks
+from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
+    SIZE_FIELDS, area_sizes, component_number, is_component_flag,
+)
+
+COMPONENT_SUPERVISOR = 'xsave_component_supervisor'
+
+# Rules of the check, one per comparison; ``rule`` in a failure is one of these.
+RULE_FLAG = Kind.FLAG
+RULE_BUG_FLAG = Kind.BUG_FLAG
+RULE_MIN = Kind.MIN
+RULE_EQUAL = Kind.EQUAL
+RULE_DERIVED = Kind.DERIVED
+CHECKED_KINDS = (Kind.FLAG, Kind.BUG_FLAG, Kind.MIN, Kind.EQUAL, Kind.DERIVED)
+
+# Keys a profile must have for the check to read it (the full layout is schemas/profile.schema.json,
+# validated on the controller; a managed node has no jsonschema).
+REQUIRED_KEYS = ('schema_version', 'name', 'vendor', 'cpuid', 'msrs', 'required_msrs', 'msr_index_known',
+                 'provenance', 'digest')
+
+MSR_CHECK_NO_KVM = 'not possible: no KVM view'
+MSR_CHECK_NO_LIST = 'not required: the profile has no KVM MSR list'
+
+
+@dataclasses.dataclass(frozen=True)
+class _Checked:
+    """One contract field at one concrete sub-leaf: its field, reported name and location."""
+
+    field: object
+    name: str
+    location: str
+    rule: str
+
+
+@dataclasses.dataclass
+class _RegisterCheck:
+    """The contract fields of one register key, split by rule; masks make the common case one test."""
+
+    flag_mask: int = 0
+    bug_mask: int = 0
+    flags: list = dataclasses.field(default_factory=list)
+    bugs: list = dataclasses.field(default_factory=list)
+    values: list = dataclasses.field(default_factory=list)       # min, equal, derived sizes
+    from_host: list = dataclasses.field(default_factory=list)    # fields a baseline does not carry
+
+
+def _concrete(f, subleaf):
+    """The field at one sub-leaf of its range: ``xsave_component_size[2]`` at ``CPUID.(0xd,2).EAX[31:0]``."""
+    if f.subleaves[0] == f.subleaves[1]:
+        return f.name, f.location
+    return '%s[%d]' % (f.name, subleaf), dataclasses.replace(f, subleaves=(subleaf, subleaf)).location
+
+
+def _rule_of(f):
+    """The comparison of a checked field: XSAVE sizes by ``derived`` (P <= H), the other derived fields
+    (XCR0/IA32_XSS component bits) are vectors of flags."""
+    if f.kind == Kind.DERIVED:
+        return RULE_DERIVED if f.name in _SIZE_NAMES else RULE_FLAG
+    return f.kind
+
+
+_SIZE_NAMES = {name: which for which, name in SIZE_FIELDS.items()}
+_INDEX_CACHE = {}
+
+
+def contract_index(vendor, toggles):
+    """``{register key: _RegisterCheck}`` of the contract fields of ``vendor`` under ``toggles``
+    (``{name: '+'|'-'}``), in table order; built once per (vendor, toggles)."""
+    cache_key = (vendor, tuple(sorted(toggles.items())))
+    index = _INDEX_CACHE.get(cache_key)
+    if index is not None:
+        return index
+    layout = layout_for(vendor)
+    masks = merged_masks(vendor)
+    index = {}
+    for register in layout.registers:
+        for subleaf in range(register.subleaves[0], register.subleaves[1] + 1):
+            key = (register.source, register.leaf, subleaf, register.register)
+            check = _RegisterCheck()
+            for f in register.fields:
+                if f.kind not in CHECKED_KINDS or _field_policy(f, toggles)[0] != Policy.INHERIT:
+                    continue
+                name, location = _concrete(f, subleaf)
+                checked = _Checked(f, name, location, _rule_of(f))
+                if checked.rule == RULE_FLAG:
+                    check.flag_mask |= f.mask
+                    check.flags.append(checked)
+                elif checked.rule == RULE_BUG_FLAG:
+                    check.bug_mask |= f.mask
+                    check.bugs.append(checked)
+                else:
+                    check.values.append(checked)
+                if f.mask & ~masks.get(key, 0):
+                    check.from_host.append(checked)
+            if check.flags or check.bugs or check.values:
+                index[key] = check
+    _INDEX_CACHE[cache_key] = index
+    return index
+
+
+class _Host:
+    """The host's side of the check: its baseline, plus the fields a baseline does not carry."""
+
+    def __init__(self, view, layout):
+        self.view = view
+        self.layout = layout
+        self.baseline = host_baseline(view)
+        self._sizes = None
+
+    def register(self, key, check):
+        value = self.baseline.registers.get(key, 0)
+        for checked in check.from_host:
+            f = checked.field
+            value = (value & ~f.mask) | (self._field(checked, key) << f.first_bit)
+        return value
+
+    def _field(self, checked, key):
+        f = checked.field
+        if checked.rule == RULE_DERIVED:
+            return self.sizes()[_SIZE_NAMES[f.name]]
+        # Fields a toggle turned on (static by default, so the meet skips them): combined over the
+        # CPU groups as the meet would combine them.
+        values = [f.extract(group.get(key, 0)) for group in self.view.groups]
+        if checked.rule == RULE_FLAG:
+            return functools.reduce(operator.and_, values)
+        if checked.rule == RULE_BUG_FLAG:
+            return functools.reduce(operator.or_, values)
+        return min(values)
+
+    def sizes(self):
+        """The host's XSAVE area sizes for all of its own usable state components, recomputed as the
+        profile's are. The raw CPUID.(0xd,0).EBX and CPUID.(0xd,1).EBX describe what the host's OS
+        enabled in XCR0 / IA32_XSS when it was read, not what the CPU can hold."""
+        if self._sizes is None:
+            registers = self.baseline.registers
+            by_name = self.layout.by_name
+
+            def read(name, subleaf=None):
+                f = by_name[name]
+                subleaf = f.subleaves[0] if subleaf is None else subleaf
+                return f.extract(registers.get((f.source, f.leaf, subleaf, f.register), 0))
+
+            components = {}
+            for f in by_name.values():
+                if is_component_flag(f) and read(f.name):
+                    number = component_number(f)
+                    components[number] = 'supervisor' if read(COMPONENT_SUPERVISOR, number) else 'user'
+            self._sizes = area_sizes(components, read)
+        return self._sizes
+
+
+def _failure(checked, rule, profile_value, host_value, message):
+    return {'field': checked.name, 'location': checked.location, 'rule': rule,
+            'profile_value': profile_value, 'host_value': host_value, 'message': message}
+
+
+def _flag_failures(check, missing, profile_register, host_register):
+    failures = []
+    for checked in check.flags:
+        f = checked.field
+        lacking = f.extract(missing)
+        if not lacking:
+            continue
+        if f.width == 1:
+            message = 'host lacks %s, which the profile offers to guests' % checked.name
+        else:
+            message = 'host lacks %s bits %#x, which the profile offers to guests' % (checked.name, lacking)
+        failures.append(_failure(checked, RULE_FLAG, f.extract(profile_register), f.extract(host_register), message))
+    return failures
+
+
+def _bug_failures(check, extra, profile_register, host_register):
+    failures = []
+    for checked in check.bugs:
+        f = checked.field
+        worse = f.extract(extra)
+        if not worse:
+            continue
+        if f.width == 1:
+            message = 'host has %s set, which the profile tells guests is clear' % checked.name
+        else:
+            message = 'host has %s bits %#x set, which the profile tells guests are clear' % (checked.name, worse)
+        failures.append(_failure(checked, RULE_BUG_FLAG, f.extract(profile_register), f.extract(host_register),
+                                 message))
+    return failures
+
+
+def _value_failures(check, profile_register, host_register):
+    failures = []
+    for checked in check.values:
+        f = checked.field
+        wanted = f.extract(profile_register)
+        if not wanted:
+            continue  # zero asks nothing of the host under any of these rules
+        have = f.extract(host_register)
+        if checked.rule == RULE_MIN and have < wanted:
+            message = 'host has %s %d, below the profile\'s %d' % (checked.name, have, wanted)
+        elif checked.rule == RULE_EQUAL and have and have != wanted:
+            message = 'host has %s %d where the profile requires exactly %d' % (checked.name, have, wanted)
+        elif checked.rule == RULE_DERIVED and have < wanted:
+            message = 'host has %s %d, smaller than the profile\'s %d' % (checked.name, have, wanted)
+        else:
+            continue
+        failures.append(_failure(checked, checked.rule, wanted, have, message))
+    return failures
+
+
+def _profile_registers(profile):
+    """``{register key: value}`` of the profile's CPUID and MSR entries (unlisted registers are 0)."""
+    registers = {}
+    try:
+        for entry in profile['cpuid']:
+            registers[('cpuid', int(entry['leaf'], 16), int(entry['subleaf'], 16), entry['register'])] = \
+                int(entry['value'], 16)
+        for entry in profile['msrs']:
+            registers[('msr', int(entry['index'], 16), 0, '')] = int(entry['value'], 16)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise VmcpuError('profile %s: a cpuid or msrs entry is malformed (%s: %s); regenerate the profile.'
+                         % (profile.get('name'), type(exc).__name__, exc))
+    return registers
+
+
+def _msr_number(profile, text):
+    try:
+        return int(text, 16)
+    except (TypeError, ValueError):
+        raise VmcpuError('profile %s: required_msrs holds %r, which is not a hex MSR index; regenerate the profile.'
+                         % (profile['name'], text))
+
+
+def verify_profile(profile):
+    """Refuse a profile the check cannot trust: not a mapping, another schema version, missing keys,
+    unknown vendor, or a digest that does not match its content (modified after generation)."""
+    if not isinstance(profile, dict):
+        raise VmcpuError('the profile is not a mapping (got %s); pass the JSON document built by the '
+                         'vmcpu.profiles.cluster_profile lookup.' % type(profile).__name__)
+    name = profile.get('name', '(unnamed)')
+    version = profile.get('schema_version')
+    if version != PROFILE_SCHEMA_VERSION:
+        raise VmcpuError('profile %s has schema_version %r, this collection reads version %d; regenerate it '
+                         'with this version of vmcpu.profiles.' % (name, version, PROFILE_SCHEMA_VERSION))
+    missing = [key for key in REQUIRED_KEYS if key not in profile]
+    if missing:
+        raise VmcpuError('profile %s lacks the key(s) %s; regenerate it with the vmcpu.profiles.cluster_profile '
+                         'lookup.' % (name, ', '.join(missing)))
+    if profile['vendor'] not in VENDOR_IDS:
+        raise VmcpuError('profile %s has vendor %r, which has no field table (supported: %s).'
+                         % (name, profile['vendor'], ', '.join(sorted(VENDOR_IDS))))
+    provenance = profile['provenance']
+    if not isinstance(provenance, dict) or not isinstance(provenance.get('hosts'), list) \
+            or not isinstance(provenance.get('features'), list):
+        raise VmcpuError('profile %s: provenance must hold the lists hosts and features; regenerate the profile.'
+                         % name)
+    try:
+        digest = profile_digest(profile)
+    except (TypeError, ValueError) as exc:
+        raise VmcpuError('profile %s cannot be serialised to compute its digest (%s).' % (name, exc))
+    if digest != profile['digest']:
+        raise VmcpuError('profile %s was tampered with: its digest %s does not match its content (%s); '
+                         'regenerate it instead of editing it.' % (name, profile['digest'], digest))
+
+
+def _profile_toggles(profile, layout):
+    try:
+        return _parse_toggles(profile['provenance']['features'], layout)
+    except VmcpuError as exc:
+        raise VmcpuError('profile %s: provenance.features: %s' % (profile['name'], exc))
+
+
+def fingerprint_drift(profile, host_name, digest, summary):
+    """What changed in the host's fingerprint since the profile recorded it."""
+    recorded = next((host for host in profile['provenance']['hosts']
+                     if isinstance(host, dict) and host.get('name') == host_name), None)
+    if recorded is None:
+        return {'status': 'not_in_profile', 'changes': {}}
+    if recorded.get('fingerprint_digest') == digest:
+        return {'status': 'none', 'changes': {}}
+    before = recorded.get('fingerprint') or {}
+    changes = {}
+    for key in sorted(set(before) | set(summary)):
+        if key == 'kvm_parameters':
+            old, new = before.get(key) or {}, summary.get(key) or {}
+            for parameter in sorted(set(old) | set(new)):
+                if old.get(parameter) != new.get(parameter):
+                    changes['kvm_parameters.%s' % parameter] = {'profile': old.get(parameter),
+                                                                'host': new.get(parameter)}
+        elif before.get(key) != summary.get(key):
+            changes[key] = {'profile': before.get(key), 'host': summary.get(key)}
+    if not changes:
+        # The digest also covers the vulnerability status and the collection version.
+        changes['fingerprint_digest'] = {'profile': recorded.get('fingerprint_digest'), 'host': digest}
+    return {'status': 'changed', 'changes': changes}
+
+
+def _drift_text(drift):
+    if drift['status'] == 'none':
+        return 'fingerprint unchanged since the profile was made'
+    if drift['status'] == 'not_in_profile':
+        return 'host was not one of the profile hosts'
+    return 'fingerprint changed since the profile was made (%s)' % ', '.join(drift['changes'])
+
+
+def _summary(result):
+    head = 'host %s is %s with profile %s' % (
+        result['host'], 'compatible' if result['compatible'] else 'NOT compatible', result['profile'])
+    reasons = []
+    if not result['vendor']['ok']:
+        reasons.append('its CPU vendor is %s, the profile is for %s' % (result['vendor']['host'],
+                                                                         result['vendor']['profile']))
+    failures = result['failures']
+    if failures and result['vendor']['ok']:
+        names = [failure['field'] for failure in failures]
+        reasons.append('%d field(s) fail: %s%s' % (len(names), ', '.join(names[:8]),
+                                                   ', ...' if len(names) > 8 else ''))
+    if result['missing_msrs']:
+        reasons.append('%d required MSR(s) missing: %s' % (len(result['missing_msrs']),
+                                                          ', '.join(result['missing_msrs'][:8])))
+    detail = '; '.join(reasons) if reasons else '%d contract fields checked' % result['checked_fields']
+    return '%s (%s; %s).' % (head, detail, _drift_text(result['drift']))
+
+
+def check_host(profile, facts, host_name, verify=True):
+    """Check host ``host_name`` with ``facts`` (as cpu_facts returns them) against ``profile``.
+
+    Returns a JSON-ready dict (see the module's RETURN); raises ``VmcpuError`` with one sentence for a
+    profile or facts it cannot read. ``verify=False`` skips ``verify_profile`` for a caller that
+    already verified this profile."""
+    if verify:
+        verify_profile(profile)
+    check_facts_version(host_name, facts)
+    vendor = VENDOR_IDS[profile['vendor']]
+    result = {
+        'compatible': False,
+        'host': host_name,
+        'profile': profile['name'],
+        'profile_digest': profile['digest'],
+        'host_view': None,
+        'vendor': {'profile': profile['vendor'], 'host': facts.get('vendor'), 'ok': facts.get('vendor') == profile['vendor']},
+        'failures': [],
+        'missing_msrs': [],
+        'msr_check': MSR_CHECK_NO_KVM,
+        'checked_fields': 0,
+    }
+    if not result['vendor']['ok']:
+        # Another vendor's registers mean other things: no field is compared, and the host's view
+        # is not built (its vendor may have no field table at all).
+        try:
+            fingerprint = facts['fingerprint']
+            result['drift'] = fingerprint_drift(profile, host_name, fingerprint['digest'], fingerprint_summary(fingerprint))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise VmcpuError('host %s: facts are incomplete or malformed (%s: %s); gather the host again.'
+                             % (host_name, type(exc).__name__, exc))
+        vendor_fields = [f for f in layout_for(vendor).by_name.values()
+                         if f.kind == Kind.EQUAL and f.leaf == 0 and f.source == 'cpuid']
+        result['failures'].append({
+            'field': 'vendor', 'location': ', '.join(f.location for f in vendor_fields), 'rule': RULE_EQUAL,
+            'profile_value': profile['vendor'], 'host_value': facts.get('vendor'),
+            'message': 'host CPU vendor is %s, but the profile is for %s CPUs' % (facts.get('vendor'), profile['vendor'])})
+        result['summary'] = _summary(result)
+        return result
+
+    view = host_view(host_name, facts)
+    result['host_view'] = view.view
+    result['drift'] = fingerprint_drift(profile, host_name, view.fingerprint_digest, view.fingerprint)
+    index = contract_index(vendor, _profile_toggles(profile, layout_for(vendor)))
+    profile_registers = _profile_registers(profile)
+    host = _Host(view, layout_for(vendor))
+    failures = result['failures']
+    for key, check in index.items():
+        profile_register = profile_registers.get(key, 0)
+        if not profile_register and not check.bug_mask:
+            continue  # a zero profile register asks nothing of flag, min, equal or size fields
+        host_register = host.register(key, check)
+        missing = profile_register & ~host_register & check.flag_mask
+        if missing:
+            failures.extend(_flag_failures(check, missing, profile_register, host_register))
+        extra = host_register & ~profile_register & check.bug_mask
+        if extra:
+            failures.extend(_bug_failures(check, extra, profile_register, host_register))
+        if check.values and profile_register:
+            failures.extend(_value_failures(check, profile_register, host_register))
+    result['checked_fields'] = sum(len(check.flags) + len(check.bugs) + len(check.values) for check in index.values())
+
+    if not profile['msr_index_known']:
+        result['msr_check'] = MSR_CHECK_NO_LIST
+    elif view.msr_index is not None:
+        result['missing_msrs'] = [index_text for index_text in profile['required_msrs']
+                                  if _msr_number(profile, index_text) not in view.msr_index]
+        result['msr_check'] = 'failed' if result['missing_msrs'] else 'ok'
+    result['compatible'] = not failures and not result['missing_msrs']
+    result['summary'] = _summary(result)
+    return result

@@ -1,0 +1,59 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that turn a profile into VMM configuration: cloud-hypervisor CPU profile data and a
+Firecracker custom CPU template. The profile is validated against its schema first; nothing is
+returned for a profile that is invalid or that the target cannot express."""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export_cloud_hypervisor import to_cloud_hypervisor
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export_firecracker import reported_subleaves, to_firecracker
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version, host_view
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, PROFILE, validate
+
+
+def _profile_name(profile):
+    return profile.get('name', '(unnamed)') if isinstance(profile, dict) else '(not a mapping)'
+
+
+def _validated(profile):
+    if not isinstance(profile, dict):
+        raise VmcpuError('expected a profile (a mapping), got %s.' % type(profile).__name__)
+    validate(profile, PROFILE, 'profile %s' % _profile_name(profile))
+
+
+def _host_registers(facts_by_host):
+    """The register maps (every CPU group) of the hosts in ``{host: facts}``, facts validated."""
+    if not isinstance(facts_by_host, dict):
+        raise VmcpuError('facts must be a mapping of host name to facts, got %s.' % type(facts_by_host).__name__)
+    maps = []
+    for host, facts in sorted(facts_by_host.items()):
+        if isinstance(facts, dict) and 'vmcpu' in facts and 'schema_version' not in facts:
+            facts = facts['vmcpu']  # an ansible_facts dict was passed
+        check_facts_version(host, facts)
+        validate(facts, HOST_FACTS, 'facts of host %s' % host)
+        maps.extend(host_view(str(host), facts).groups)
+    return maps
+
+
+def cloud_hypervisor(profile):
+    try:
+        _validated(profile)
+        return to_cloud_hypervisor(profile)
+    except VmcpuError as exc:
+        raise AnsibleFilterError('vmcpu.profiles.to_cloud_hypervisor: profile %s: %s' % (_profile_name(profile), exc)) from None
+
+
+def firecracker(profile, facts=None):
+    try:
+        _validated(profile)
+        reported = reported_subleaves(_host_registers(facts)) if facts else ()
+        return to_firecracker(profile, reported)
+    except VmcpuError as exc:
+        raise AnsibleFilterError('vmcpu.profiles.to_firecracker: profile %s: %s' % (_profile_name(profile), exc)) from None
+
+
+class FilterModule:
+    def filters(self):
+        return {'to_cloud_hypervisor': cloud_hypervisor, 'to_firecracker': firecracker}

@@ -1,0 +1,224 @@
+#!/usr/bin/python
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: migration_gate_files
+short_description: Write the migration gate's files on a host (deployed profile and migration.json) under a lock
+version_added: 0.1.0
+description:
+  - Deploys a CPU profile to C(<root>/etc/vmcpu/profiles/<name>.json) and writes the host's migration
+    decision to C(<root>/etc/vmcpu/migration.json) (profile name, digest, compatible, state, reasons,
+    drift, checked_at).
+  - Both files are written to a temporary file in the same folder and renamed over the old one
+    (atomic), with a backup of the replaced file, mode C(0644) and the given owner.
+  - The whole read-compare-write runs under an exclusive C(flock) on C(<root>/etc/vmcpu/.gate.lock), so
+    two gate runs on one host at the same time are serialised and the two files always come from the
+    same run. The kernel releases the lock when a run dies; nothing stale is left.
+  - C(checked_at) is kept from the previous record when nothing else in it changed, so a second run
+    with the same outcome reports no change.
+  - Used by the role P(vmcpu.profiles.migration_gate#role); the profile must have been validated on the
+    controller (schema and digest) before.
+author:
+  - vmcpu.profiles developers (@vmcpu)
+options:
+  root:
+    description:
+      - Folder that stands for C(/); the files go under C(<root>/etc/vmcpu). Empty means C(/).
+    type: str
+    default: ''
+  profile:
+    description:
+      - The profile document (as validated by the P(vmcpu.profiles.validated_profile#filter) filter).
+        Its C(name) becomes the file name and is refused when it contains a path separator or C(..).
+    type: dict
+    required: true
+  compatible:
+    description: Whether the host passed the check against O(profile).
+    type: bool
+    required: true
+  reasons:
+    description: Why the host is not compatible, one sentence each (empty when it is).
+    type: list
+    elements: str
+    default: []
+  drift:
+    description:
+      - The fingerprint drift the check reported (C(status) and C(changes)), recorded so the pair check
+        can tell reviewed drift from new drift.
+    type: dict
+  checked_at:
+    description: Time of this check (RFC 3339, UTC); kept from the previous record when nothing else changed.
+    type: str
+    required: true
+  owner:
+    description: Owner of the written files.
+    type: str
+    default: root
+  backup:
+    description: Keep a timestamped copy of a file before replacing it.
+    type: bool
+    default: true
+  lock_timeout:
+    description: Seconds to wait for another gate run on the same host to release the lock.
+    type: int
+    default: 120
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change (with a diff) and writes nothing, not even the lock file.
+  diff_mode:
+    support: full
+    description: One diff per file that changes.
+"""
+
+EXAMPLES = r"""
+- name: Deploy the profile and record that migration is enabled
+  vmcpu.profiles.migration_gate_files:
+    profile: "{{ profile }}"
+    compatible: true
+    checked_at: "{{ now(utc=true, fmt='%Y-%m-%dT%H:%M:%SZ') }}"
+"""
+
+RETURN = r"""
+profile_path:
+  description: Path of the deployed profile.
+  returned: always
+  type: str
+  sample: /etc/vmcpu/profiles/xeon-fleet.json
+record_path:
+  description: Path of the migration record.
+  returned: always
+  type: str
+  sample: /etc/vmcpu/migration.json
+record:
+  description: The record as it is (or, in check mode, would be) on the host.
+  returned: always
+  type: dict
+previous_state:
+  description: C(state) of the record before this run, or null when there was none.
+  returned: always
+  type: str
+  sample: disabled
+state_changed:
+  description: Whether the migration state (enabled/disabled), profile or digest differs from the previous record.
+  returned: always
+  type: bool
+backup_files:
+  description: Backups made of replaced files.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import (
+    gate_lock, gate_paths, keep_checked_at, new_record, profile_text, read_record, record_text)
+
+
+def _read(path):
+    try:
+        with open(path, 'r') as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VmcpuError('cannot read %s: %s.' % (path, exc))
+
+
+def _makedirs(path):
+    try:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+    except OSError as exc:
+        raise VmcpuError('cannot create the folder %s: %s.' % (path, exc.strerror))
+
+
+def _write(module, path, text, result):
+    """Replace ``path`` atomically when its content differs; set mode and owner either way."""
+    before = _read(path)
+    changed = before != text
+    if changed:
+        result['diff'].append({'before_header': path if before is not None else '%s (absent)' % path,
+                               'after_header': path, 'before': before or '', 'after': text})
+        if not module.check_mode:
+            if before is not None and module.params['backup']:
+                result['backup_files'].append(module.backup_local(path))
+            directory = os.path.dirname(path)
+            temp = os.path.join(directory, '.%s.%d.tmp' % (os.path.basename(path), os.getpid()))
+            try:
+                with open(temp, 'w') as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                raise VmcpuError('cannot write %s: %s.' % (temp, exc.strerror))
+            module.atomic_move(temp, path)
+    if os.path.exists(path):
+        file_args = module.load_file_common_arguments({'mode': '0644', 'owner': module.params['owner']}, path=path)
+        changed = module.set_fs_attributes_if_different(file_args, changed) or changed
+    return changed
+
+
+def apply_gate_files(module):
+    params = module.params
+    etc, profiles_dir, profile_path, record_path, lock_path = gate_paths(params['root'], params['profile'].get('name'))
+    result = {'profile_path': profile_path, 'record_path': record_path, 'backup_files': [], 'diff': [],
+              'changed': False}
+    record = new_record(params['profile'], params['compatible'], params['reasons'], params['drift'],
+                        params['checked_at'])
+
+    def run():
+        previous = read_record(_read(record_path))
+        final = keep_checked_at(previous, record)
+        result['previous_state'] = previous.get('state') if previous else None
+        result['state_changed'] = previous is None or any(
+            previous.get(key) != final[key] for key in ('state', 'profile', 'digest'))
+        result['record'] = final
+        changed = _write(module, profile_path, profile_text(params['profile']), result)
+        changed = _write(module, record_path, record_text(final), result) or changed
+        result['changed'] = changed
+
+    if module.check_mode:
+        run()
+    else:
+        _makedirs(profiles_dir)
+        with gate_lock(lock_path, params['lock_timeout']):
+            run()
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            root=dict(type='str', default=''),
+            profile=dict(type='dict', required=True),
+            compatible=dict(type='bool', required=True),
+            reasons=dict(type='list', elements='str', default=[]),
+            drift=dict(type='dict'),
+            checked_at=dict(type='str', required=True),
+            owner=dict(type='str', default='root'),
+            backup=dict(type='bool', default=True),
+            lock_timeout=dict(type='int', default=120),
+        ),
+        supports_check_mode=True,
+    )
+    for key in ('name', 'digest'):
+        if not isinstance(module.params['profile'].get(key), str):
+            module.fail_json(msg='the profile has no %s; give the document validated by '
+                                 'vmcpu.profiles.validated_profile.' % key)
+    try:
+        result = apply_gate_files(module)
+    except VmcpuError as exc:
+        module.fail_json(msg=str(exc))
+    if not module._diff:
+        result.pop('diff')
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

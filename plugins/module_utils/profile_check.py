@@ -97,18 +97,33 @@ def _rule_of(f):
 
 _SIZE_NAMES = {name: which for which, name in SIZE_FIELDS.items()}
 _INDEX_CACHE = {}
+_COMPONENTS_CACHE = {}
+
+
+class ContractIndex(dict):
+    """``{register key: _RegisterCheck}`` in table order, and how many (field, sub-leaf) it checks."""
+
+    checked_fields = 0
+
+
+def _component_flags(layout):
+    """``[(field, state component number)]`` of the XCR0 / IA32_XSS component bits of a layout."""
+    if id(layout) not in _COMPONENTS_CACHE:
+        _COMPONENTS_CACHE[id(layout)] = [(f, component_number(f)) for f in layout.by_name.values()
+                                         if is_component_flag(f)]
+    return _COMPONENTS_CACHE[id(layout)]
 
 
 def contract_index(vendor, toggles):
-    """``{register key: _RegisterCheck}`` of the contract fields of ``vendor`` under ``toggles``
-    (``{name: '+'|'-'}``), in table order; built once per (vendor, toggles)."""
+    """The ``ContractIndex`` of the contract fields of ``vendor`` under ``toggles`` (``{name: '+'|'-'}``),
+    built once per (vendor, toggles)."""
     cache_key = (vendor, tuple(sorted(toggles.items())))
     index = _INDEX_CACHE.get(cache_key)
     if index is not None:
         return index
     layout = layout_for(vendor)
     masks = merged_masks(vendor)
-    index = {}
+    index = ContractIndex()
     for register in layout.registers:
         for subleaf in range(register.subleaves[0], register.subleaves[1] + 1):
             key = (register.source, register.leaf, subleaf, register.register)
@@ -130,6 +145,7 @@ def contract_index(vendor, toggles):
                     check.from_host.append(checked)
             if check.flags or check.bugs or check.values:
                 index[key] = check
+                index.checked_fields += len(check.flags) + len(check.bugs) + len(check.values)
     _INDEX_CACHE[cache_key] = index
     return index
 
@@ -177,9 +193,8 @@ class _Host:
                 return f.extract(registers.get((f.source, f.leaf, subleaf, f.register), 0))
 
             components = {}
-            for f in by_name.values():
-                if is_component_flag(f) and read(f.name):
-                    number = component_number(f)
+            for f, number in _component_flags(self.layout):
+                if f.extract(registers.get(f.key, 0)):
                     components[number] = 'supervisor' if read(COMPONENT_SUPERVISOR, number) else 'user'
             self._sizes = area_sizes(components, read)
         return self._sizes
@@ -336,21 +351,22 @@ def _drift_text(drift):
     return 'fingerprint changed since the profile was made (%s)' % ', '.join(drift['changes'])
 
 
+def _listed(items, shown=8):
+    return ', '.join(items[:shown]) + (', ...' if len(items) > shown else '')
+
+
 def _summary(result):
     head = 'host %s is %s with profile %s' % (
         result['host'], 'compatible' if result['compatible'] else 'NOT compatible', result['profile'])
     reasons = []
     if not result['vendor']['ok']:
-        reasons.append('its CPU vendor is %s, the profile is for %s' % (result['vendor']['host'],
-                                                                         result['vendor']['profile']))
-    failures = result['failures']
-    if failures and result['vendor']['ok']:
-        names = [failure['field'] for failure in failures]
-        reasons.append('%d field(s) fail: %s%s' % (len(names), ', '.join(names[:8]),
-                                                   ', ...' if len(names) > 8 else ''))
+        vendor = result['vendor']
+        reasons.append('its CPU vendor is %s, the profile is for %s' % (vendor['host'], vendor['profile']))
+    if result['failures'] and result['vendor']['ok']:
+        names = [failure['field'] for failure in result['failures']]
+        reasons.append('%d field(s) fail: %s' % (len(names), _listed(names)))
     if result['missing_msrs']:
-        reasons.append('%d required MSR(s) missing: %s' % (len(result['missing_msrs']),
-                                                          ', '.join(result['missing_msrs'][:8])))
+        reasons.append('%d required MSR(s) missing: %s' % (len(result['missing_msrs']), _listed(result['missing_msrs'])))
     detail = '; '.join(reasons) if reasons else '%d contract fields checked' % result['checked_fields']
     return '%s (%s; %s).' % (head, detail, _drift_text(result['drift']))
 
@@ -415,7 +431,7 @@ def check_host(profile, facts, host_name, verify=True):
             failures.extend(_bug_failures(check, extra, profile_register, host_register))
         if check.values and profile_register:
             failures.extend(_value_failures(check, profile_register, host_register))
-    result['checked_fields'] = sum(len(check.flags) + len(check.bugs) + len(check.values) for check in index.values())
+    result['checked_fields'] = index.checked_fields
 
     if not profile['msr_index_known']:
         result['msr_check'] = MSR_CHECK_NO_LIST

@@ -56,6 +56,7 @@ REQUIRED_KEYS = ('schema_version', 'name', 'vendor', 'cpuid', 'msrs', 'required_
 
 MSR_CHECK_NO_KVM = 'not possible: no KVM view'
 MSR_CHECK_NO_LIST = 'not required: the profile has no KVM MSR list'
+MSR_CHECK_VENDOR = 'not checked: the CPU vendor differs'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,34 +206,26 @@ def _failure(checked, rule, profile_value, host_value, message):
             'profile_value': profile_value, 'host_value': host_value, 'message': message}
 
 
-def _flag_failures(check, missing, profile_register, host_register):
-    failures = []
-    for checked in check.flags:
-        f = checked.field
-        lacking = f.extract(missing)
-        if not lacking:
-            continue
-        if f.width == 1:
-            message = 'host lacks %s, which the profile offers to guests' % checked.name
-        else:
-            message = 'host lacks %s bits %#x, which the profile offers to guests' % (checked.name, lacking)
-        failures.append(_failure(checked, RULE_FLAG, f.extract(profile_register), f.extract(host_register), message))
-    return failures
+# Sentences of the bitwise rules: (one-bit field, bits of a multi-bit field).
+_BIT_MESSAGES = {
+    RULE_FLAG: ('host lacks %s, which the profile offers to guests',
+                'host lacks %s bits %#x, which the profile offers to guests'),
+    RULE_BUG_FLAG: ('host has %s set, which the profile tells guests is clear',
+                    'host has %s bits %#x set, which the profile tells guests are clear'),
+}
 
 
-def _bug_failures(check, extra, profile_register, host_register):
+def _bit_failures(rule, fields, offending, profile_register, host_register):
+    """Failures of the ``fields`` (all of ``rule``) that have bits in ``offending``: flags the host
+    lacks, or vulnerability bits it has beyond the profile."""
+    one_bit, several_bits = _BIT_MESSAGES[rule]
     failures = []
-    for checked in check.bugs:
+    for checked in fields:
         f = checked.field
-        worse = f.extract(extra)
-        if not worse:
-            continue
-        if f.width == 1:
-            message = 'host has %s set, which the profile tells guests is clear' % checked.name
-        else:
-            message = 'host has %s bits %#x set, which the profile tells guests are clear' % (checked.name, worse)
-        failures.append(_failure(checked, RULE_BUG_FLAG, f.extract(profile_register), f.extract(host_register),
-                                 message))
+        bits = f.extract(offending)
+        if bits:
+            message = one_bit % checked.name if f.width == 1 else several_bits % (checked.name, bits)
+            failures.append(_failure(checked, rule, f.extract(profile_register), f.extract(host_register), message))
     return failures
 
 
@@ -390,7 +383,7 @@ def check_host(profile, facts, host_name, verify=True):
         'vendor': {'profile': profile['vendor'], 'host': facts.get('vendor'), 'ok': facts.get('vendor') == profile['vendor']},
         'failures': [],
         'missing_msrs': [],
-        'msr_check': MSR_CHECK_NO_KVM,
+        'msr_check': MSR_CHECK_VENDOR,
         'checked_fields': 0,
     }
     if not result['vendor']['ok']:
@@ -413,6 +406,7 @@ def check_host(profile, facts, host_name, verify=True):
 
     view = host_view(host_name, facts)
     result['host_view'] = view.view
+    result['msr_check'] = MSR_CHECK_NO_KVM
     result['drift'] = fingerprint_drift(profile, host_name, view.fingerprint_digest, view.fingerprint)
     index = contract_index(vendor, _profile_toggles(profile, layout_for(vendor)))
     profile_registers = _profile_registers(profile)
@@ -425,10 +419,10 @@ def check_host(profile, facts, host_name, verify=True):
         host_register = host.register(key, check)
         missing = profile_register & ~host_register & check.flag_mask
         if missing:
-            failures.extend(_flag_failures(check, missing, profile_register, host_register))
+            failures.extend(_bit_failures(RULE_FLAG, check.flags, missing, profile_register, host_register))
         extra = host_register & ~profile_register & check.bug_mask
         if extra:
-            failures.extend(_bug_failures(check, extra, profile_register, host_register))
+            failures.extend(_bit_failures(RULE_BUG_FLAG, check.bugs, extra, profile_register, host_register))
         if check.values and profile_register:
             failures.extend(_value_failures(check, profile_register, host_register))
     result['checked_fields'] = index.checked_fields

@@ -177,7 +177,7 @@ msr_check:
   description:
     - "V(ok) or V(failed) (see RV(missing_msrs)); V(not possible: no KVM view) when the facts have no
       KVM view (dumps), V(not required: the profile has no KVM MSR list) when the profile was built
-      without one."
+      without one, V(not checked: the CPU vendor differs) on a vendor mismatch."
   returned: success
   type: str
   sample: ok

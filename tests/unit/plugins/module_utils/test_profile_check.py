@@ -98,16 +98,23 @@ def _fields(result):
 # Properties
 # ---------------------------------------------------------------------------------------------
 
+def _draw_fleet(data, by_vendor, profile_of, most):
+    """Up to ``most`` hosts of one vendor that can share a profile, and their profile (no toggles)."""
+    vendor = data.draw(st.sampled_from(sorted(by_vendor)), label='vendor')
+    names = tuple(sorted(data.draw(st.lists(st.sampled_from(by_vendor[vendor]), min_size=1, max_size=most,
+                                            unique=True), label='hosts')))
+    try:
+        profile = profile_of(names)
+    except VmcpuError:
+        profile = None  # an equal-field conflict: these hosts cannot share a profile
+    hypothesis.assume(profile is not None)
+    return names, profile
+
+
 @hypothesis.settings(max_examples=60, deadline=None)
 @hypothesis.given(data=st.data())
 def test_soundness_every_host_that_built_a_profile_passes_it(real_dump_facts, by_vendor, profile_of, data):
-    vendor = data.draw(st.sampled_from(sorted(by_vendor)), label='vendor')
-    names = tuple(sorted(data.draw(st.lists(st.sampled_from(by_vendor[vendor]), min_size=1, max_size=4,
-                                            unique=True), label='hosts')))
-    try:
-        plain = profile_of(names)
-    except VmcpuError:
-        hypothesis.assume(False)  # an equal-field conflict: these hosts cannot share a profile
+    names, plain = _draw_fleet(data, by_vendor, profile_of, 4)
     dropped = data.draw(st.lists(st.sampled_from(plain['features']), max_size=6, unique=True), label='dropped')
     features = tuple('-' + name for name in sorted(dropped))
     profile = profile_of(names, features)
@@ -131,13 +138,7 @@ def test_monotonicity_clearing_an_offered_flag_bit_fails_naming_it(real_dump_fac
     host no longer counts that component (ComponentPlan.without_unusable, as the merge does), so its
     recomputed XSAVE sizes shrink and the component's own sub-leaf flags (xsave_component_xfd[18])
     are gone too."""
-    vendor = data.draw(st.sampled_from(sorted(by_vendor)), label='vendor')
-    names = tuple(sorted(data.draw(st.lists(st.sampled_from(by_vendor[vendor]), min_size=1, max_size=3,
-                                            unique=True), label='hosts')))
-    try:
-        profile = profile_of(names)
-    except VmcpuError:
-        hypothesis.assume(False)
+    names, profile = _draw_fleet(data, by_vendor, profile_of, 3)
     host = data.draw(st.sampled_from(names), label='host')
     key, bit, field_name = data.draw(st.sampled_from(_offered_flag_bits(profile)), label='bit')
     result = check_host(profile, _without_bit(real_dump_facts[host], key, bit), host)
@@ -225,6 +226,7 @@ def test_wrong_vendor_fails_with_a_vendor_failure_only(real_dump_facts, profile_
     result = check_host(profile_of((GOLD,)), real_dump_facts[EPYC], EPYC)
     assert not result['compatible']
     assert result['vendor'] == {'profile': 'GenuineIntel', 'host': 'AuthenticAMD', 'ok': False}
+    assert result['msr_check'] == 'not checked: the CPU vendor differs' and result['checked_fields'] == 0
     assert result['failures'] == [{
         'field': 'vendor',
         'location': 'CPUID.(0x0,0).EBX[31:0], CPUID.(0x0,0).ECX[31:0], CPUID.(0x0,0).EDX[31:0]',

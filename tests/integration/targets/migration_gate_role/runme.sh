@@ -228,4 +228,29 @@ for host in ('skylake', 'cascadelake'):
     assert not leftovers, leftovers
 print('concurrent runs: records consistent, every file valid JSON, no temporary files left')
 PYTHON
+# The lock itself: while another process holds <root>/etc/vmcpu/.gate.lock, a run gives up after
+# migration_gate_lock_timeout with a clear message and writes nothing; a patient run waits and succeeds.
+lock="$out/race/skylake/etc/vmcpu/.gate.lock"
+"$python" -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(300)' "$lock" "$out/lock-held" &
+holder=$!
+for _ in $(seq 100); do [ -e "$out/lock-held" ] && break; sleep 0.1; done
+test -e "$out/lock-held" || fail "the lock holder did not start"
+before="$(sha256sum "$out/race/skylake/etc/vmcpu/migration.json")"
+expect_failure locked.log 'another migration gate run holds' -l skylake -e "migration_gate_profile=$profile" \
+    -e "gate_roots=$out/race" -e migration_gate_lock_timeout=1
+test "$before" = "$(sha256sum "$out/race/skylake/etc/vmcpu/migration.json")" ||
+    fail "a run that did not get the lock changed migration.json"
+gate -l skylake -e "migration_gate_profile=$profile" -e "gate_roots=$out/race" >"$out/waited.log" 2>&1 &
+waiter=$!
+sleep 8
+kill "$holder"
+wait "$holder" || true
+wait "$waiter" || { cat "$out/waited.log"; fail "the run waiting for the lock failed"; }
+grep -q 'sky_cas' "$out/race/skylake/etc/vmcpu/migration.json" || fail "the waiting run did not write its record"
+echo "ok: the gate lock makes a second run wait, and time out when asked"
+
 echo "migration_gate_role: all checks passed"

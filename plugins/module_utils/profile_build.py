@@ -24,7 +24,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fleet import VENDOR_STRINGS, Fleet
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
-    SIZE_FIELDS, area_sizes, component_number, is_component_flag,
+    COMPACTED_FORMAT_USERS, SIZE_FIELDS, area_sizes, component_number, is_component_flag,
 )
 
 PROFILE_SCHEMA_VERSION = 1
@@ -201,9 +201,14 @@ def _derive_xsave(layout, regs, disabled):
                 and key[2] not in components:
             regs.value[key] = 0
     sizes = area_sizes(components, lambda name, subleaf: regs.read(layout.by_name[name], subleaf))
+    if not regs.read(layout.by_name['xsave']):
+        sizes = dict.fromkeys(sizes, 0)
+    # The compacted size only means something to a guest that has XSAVEC or XSAVES.
+    if not any(regs.read(layout.by_name[name]) for name in COMPACTED_FORMAT_USERS if name in layout.by_name):
+        sizes['compacted'] = 0
     for which, name in SIZE_FIELDS.items():
         if name in layout.by_name:
-            regs.write(layout.by_name[name], sizes[which] if regs.read(layout.by_name['xsave']) else 0)
+            regs.write(layout.by_name[name], sizes[which])
 
 
 def _explain(layout, distinct, cluster, regs):

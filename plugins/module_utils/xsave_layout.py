@@ -17,6 +17,8 @@ SIZE_FIELDS = {
     'max': 'xsave_size_max',              # standard format, every XCR0 component
     'compacted': 'xsave_size_xcr0_xss',   # compacted format, XCR0 | IA32_XSS components
 }
+# Instructions that use the compacted format (and so read its size).
+COMPACTED_FORMAT_USERS = ('xsavec', 'xsaves')
 COMPONENT_SIZE = 'xsave_component_size'
 COMPONENT_OFFSET = 'xsave_component_offset'
 COMPONENT_ALIGNED = 'xsave_component_aligned'

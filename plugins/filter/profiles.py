@@ -10,9 +10,10 @@ from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry impor
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 
-def cluster_profile(facts_by_host, name, features=None, target_host=None):
+def cluster_profile(facts_by_host, name, features=None, target_host=None, policies=None):
     try:
-        return profile_from_facts(facts_by_host, name, features=features or (), target_host=target_host)
+        return profile_from_facts(facts_by_host, name, features=features or (), target_host=target_host,
+                                  policies=policies)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.cluster_profile: %s' % exc) from None
 

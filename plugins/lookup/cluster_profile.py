@@ -40,6 +40,14 @@ options:
     type: list
     elements: str
     default: []
+  policies:
+    description:
+      - Policy overrides per field (our names or QEMU's) - V(inherit) (the merge result), V(passthrough)
+        (left to the host and VMM, not part of the contract), V(static) or C(static:N) (a fixed value).
+      - For example C({invtsc: inherit}) for a cluster whose VMs pin their TSC frequency.
+      - A field may not be both in O(features) and here.
+    type: dict
+    default: {}
   target_host:
     description:
       - Host whose identity (family, model, stepping, brand string) the profile carries.
@@ -98,7 +106,7 @@ class LookupModule(LookupBase):
             profile = compute_profile(
                 terms, hostvars=(variables or {}).get('hostvars'), name=self.get_option('name'),
                 features=self.get_option('features'), target_host=self.get_option('target_host'),
-                allow_missing=self.get_option('allow_missing'))
+                allow_missing=self.get_option('allow_missing'), policies=self.get_option('policies'))
         except VmcpuError as exc:
             raise AnsibleLookupError('vmcpu.profiles.cluster_profile: %s' % exc) from None
         return [profile]

@@ -9,7 +9,6 @@ CPUID location is written here.
 """
 
 import datetime
-import difflib
 import functools
 import hashlib
 import heapq
@@ -20,16 +19,15 @@ import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
-from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import registers_for
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import CONTRACT_KINDS, field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fleet import VENDOR_STRINGS, Fleet
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_policy import field_policy, parse_adjustments
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
     COMPACTED_FORMAT_USERS, SIZE_FIELDS, area_sizes, component_number, is_component_flag,
 )
 
 PROFILE_SCHEMA_VERSION = 1
-# Kinds whose merged value is the contract and is explained when hosts disagree.
-CONTRACT_KINDS = (Kind.FLAG, Kind.BUG_FLAG, Kind.MIN, Kind.EQUAL)
 # At most this many hosts are named per explained field (the count says how many there are).
 EXPLAINED_HOSTS = 50
 # Contract kinds where a larger value is better for the guest; for bug_flag, smaller is better.
@@ -38,37 +36,6 @@ _BEST = {Kind.FLAG: max, Kind.MIN: max, Kind.EQUAL: max, Kind.BUG_FLAG: min}
 
 def _key(f, subleaf):
     return (f.source, f.leaf, subleaf, f.register)
-
-
-class _Layout:
-    """The field table of one vendor, indexed for the build (one per vendor, see ``layout_for``)."""
-
-    def __init__(self, vendor):
-        self.registers = registers_for(vendor)
-        self.by_name = {}
-        self.qemu_names = {}
-        for register in self.registers:
-            for f in register.fields:
-                if f.kind != Kind.RESERVED:
-                    self.by_name[f.name] = f
-                    if f.qemu:
-                        self.qemu_names[f.qemu] = f.name
-        # Register key -> the contract fields in it, for the explanation.
-        self.contract_fields = {}
-        for f in self.by_name.values():
-            if f.kind in CONTRACT_KINDS:
-                for subleaf in range(f.subleaves[0], f.subleaves[1] + 1):
-                    self.contract_fields.setdefault(_key(f, subleaf), []).append(f)
-        self.dependents = {}
-        for f in self.by_name.values():
-            for dependency in f.depends:
-                self.dependents.setdefault(dependency, []).append(f.name)
-
-    def resolve(self, name):
-        """Our field name for ``name`` (ours or QEMU's), or None."""
-        if name in self.by_name:
-            return name
-        return self.qemu_names.get(name)
 
 
 class _Registers:
@@ -92,32 +59,6 @@ class _Registers:
             self.value[key] = kept | (field_value << f.first_bit & f.mask)
 
 
-_LAYOUTS = {}
-
-
-def layout_for(vendor):
-    if vendor not in _LAYOUTS:
-        _LAYOUTS[vendor] = _Layout(vendor)
-    return _LAYOUTS[vendor]
-
-
-def _parse_toggles(features, layout):
-    """``['-avx512f', '+aes']`` -> ({name: '+'|'-'}); unknown names fail with suggestions."""
-    toggles = {}
-    for item in features or ():
-        text = str(item).strip()
-        sign, name = (text[0], text[1:]) if text[:1] in '+-' else ('+', text)
-        resolved = layout.resolve(name)
-        if resolved is None:
-            close = difflib.get_close_matches(name, list(layout.by_name) + list(layout.qemu_names), n=3)
-            raise VmcpuError('unknown feature %r in features%s.'
-                             % (name, '; did you mean %s?' % ', '.join(close) if close else ''))
-        if toggles.get(resolved, sign) != sign:
-            raise VmcpuError('feature %s is both enabled and disabled in features.' % resolved)
-        toggles[resolved] = sign
-    return toggles
-
-
 def _strength(layout):
     """``strength(baseline)``: how many contract feature bits a baseline has (fewest = weakest)."""
     flag_masks = {}
@@ -128,16 +69,7 @@ def _strength(layout):
                                 for key, mask in flag_masks.items())
 
 
-def _field_policy(f, toggles):
-    sign = toggles.get(f.name)
-    if sign == '-':
-        return Policy.STATIC, 0
-    if sign == '+':
-        return Policy.INHERIT, 0
-    return f.policy, f.static_value
-
-
-def _compose(layout, cluster, target_registers, toggles):
+def _compose(layout, cluster, target_registers, adjustments):
     """Register values and masks from the merge result, the target host and the policies."""
     regs = _Registers()
     disabled = {}
@@ -147,7 +79,7 @@ def _compose(layout, cluster, target_registers, toggles):
             merged = cluster.registers.get(key, 0)
             value = mask = 0
             for f in register.fields:
-                policy, static_value = _field_policy(f, toggles)
+                policy, static_value = field_policy(f, adjustments)
                 if f.kind == Kind.VMM or policy == Policy.PASSTHROUGH:
                     continue
                 mask |= f.mask
@@ -155,7 +87,7 @@ def _compose(layout, cluster, target_registers, toggles):
                     value |= static_value << f.first_bit
                     if f.kind in (Kind.FLAG, Kind.DERIVED) and f.width == 1 and merged & f.mask:
                         disabled.setdefault(f.name, 'disabled by %s' % (
-                            'features: -%s' % f.name if toggles.get(f.name) == '-' else 'default policy static: 0'))
+                            adjustments[f.name].origin if f.name in adjustments else 'default policy static: 0'))
                 elif f.kind == Kind.IDENTITY:
                     value |= target_registers.get(key, 0) & f.mask
                 else:
@@ -255,9 +187,9 @@ def _limited_by(distinct, field_values, best):
     return {'limited_by': dict(itertools.islice(merged, EXPLAINED_HOSTS)), 'limited_by_count': count}
 
 
-def _check_plus_toggles(layout, toggles, distinct, regs, disabled):
-    for name, sign in sorted(toggles.items()):
-        if sign != '+':
+def _check_required_features(layout, adjustments, distinct, regs, disabled):
+    for name, adjustment in sorted(adjustments.items()):
+        if not adjustment.required:
             continue
         f = layout.by_name[name]
         lacking = sorted(host for host_group in distinct
@@ -285,7 +217,7 @@ def _hex_entries(regs, source, keys_seen):
     return entries
 
 
-def _decoded(layout, regs, toggles):
+def _decoded(layout, regs, adjustments):
     """The decoded view: kept feature flags, and the values of the multi-bit fields the profile
     inherits from its hosts (static ones are the table's defaults and say nothing about the hosts)."""
     features, fields = [], {}
@@ -297,7 +229,7 @@ def _decoded(layout, regs, toggles):
         if f.kind in (Kind.FLAG, Kind.DERIVED) and f.width == 1:
             if value:
                 features.append(name)
-        elif f.subleaves[0] == f.subleaves[1] and _field_policy(f, toggles)[0] == Policy.INHERIT:
+        elif f.subleaves[0] == f.subleaves[1] and field_policy(f, adjustments)[0] == Policy.INHERIT:
             fields[name] = value
     return features, fields
 
@@ -318,23 +250,26 @@ def profile_digest(profile):
     return 'sha256:' + hashlib.sha256(canonical.encode('utf-8')).hexdigest()
 
 
-def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', generated_at=None):
-    """The profile of ``hosts``, a sequence of ``(host name, facts)``; raises VmcpuError on bad input."""
+def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', generated_at=None, policies=None):
+    """The profile of ``hosts``, a sequence of ``(host name, facts)``; raises VmcpuError on bad input.
+
+    ``features`` are toggles (``-avx512f``, ``+rtm``) and ``policies`` policy overrides per field
+    (``{'invtsc': 'inherit'}``), see ``profile_policy``."""
     fleet = Fleet(target_host)
     for host, facts in hosts:
         fleet.add(host, facts)
-    layout = layout_for(fleet.vendor)
-    toggles = _parse_toggles(features, layout)
+    layout = field_index(fleet.vendor)
+    adjustments = parse_adjustments(layout, features, policies)
     distinct = sorted(fleet.distinct.values(), key=lambda host_group: host_group.identity_host)
     for host_group in distinct:
         host_group.hosts.sort()
     cluster = fleet.cluster()
     target, identity = fleet.choose_target(_strength(layout))
-    regs, disabled = _compose(layout, cluster, identity, toggles)
+    regs, disabled = _compose(layout, cluster, identity, adjustments)
     _close_dependencies(layout, regs, disabled)
     _derive_xsave(layout, regs, disabled)
-    _check_plus_toggles(layout, toggles, distinct, regs, disabled)
-    features_on, fields = _decoded(layout, regs, toggles)
+    _check_required_features(layout, adjustments, distinct, regs, disabled)
+    features_on, fields = _decoded(layout, regs, adjustments)
     views = fleet.views()
     profile = {
         'schema_version': PROFILE_SCHEMA_VERSION,
@@ -356,6 +291,7 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
                        'source': _portable_source(source)}
                       for host, digest, view, source, fingerprint in sorted(fleet.provenance, key=lambda e: e[0])],
             'features': list(features or ()),
+            'policies': {layout.resolve(str(field)): str(policy) for field, policy in sorted((policies or {}).items())},
             'collection_version': COLLECTION_VERSION,
             'generated_at': generated_at or datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
         },

@@ -18,8 +18,8 @@ have it). Every contract field of the profile's vendor table is compared by its 
   describe what the host's OS had enabled in XCR0 / IA32_XSS, not what the CPU can hold.
 
 A field is a contract field when its kind is one of those and its effective policy, given the table
-default and the profile's toggles (``provenance.features``), is ``inherit``; the policy logic is the
-profile engine's own. Required MSRs must be in the host's KVM MSR index list. The fingerprint of the
+default and the profile's adjustments (``provenance.features`` and ``provenance.policies``), is
+``inherit``; the policy logic is the profile engine's own (``profile_policy``). Required MSRs must be in the host's KVM MSR index list. The fingerprint of the
 host is compared with the one the profile recorded for it (drift).
 """
 
@@ -31,9 +31,9 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS, Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fingerprint import fingerprint_summary
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version, host_view
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import (
-    PROFILE_SCHEMA_VERSION, _field_policy, _parse_toggles, layout_for, profile_digest,
-)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import field_index
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import PROFILE_SCHEMA_VERSION, profile_digest
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_policy import field_policy, parse_adjustments
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_merge import host_baseline, merged_masks
 from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
     SIZE_FIELDS, area_sizes, component_number, is_component_flag,
@@ -115,14 +115,14 @@ def _component_flags(layout):
     return _COMPONENTS_CACHE[id(layout)]
 
 
-def contract_index(vendor, toggles):
-    """The ``ContractIndex`` of the contract fields of ``vendor`` under ``toggles`` (``{name: '+'|'-'}``),
-    built once per (vendor, toggles)."""
-    cache_key = (vendor, tuple(sorted(toggles.items())))
+def contract_index(vendor, adjustments):
+    """The ``ContractIndex`` of the contract fields of ``vendor`` under a profile's ``adjustments``
+    (``profile_policy.parse_adjustments``), built once per (vendor, adjustments)."""
+    cache_key = (vendor, tuple(sorted(adjustments.items())))
     index = _INDEX_CACHE.get(cache_key)
     if index is not None:
         return index
-    layout = layout_for(vendor)
+    layout = field_index(vendor)
     masks = merged_masks(vendor)
     index = ContractIndex()
     for register in layout.registers:
@@ -130,7 +130,7 @@ def contract_index(vendor, toggles):
             key = (register.source, register.leaf, subleaf, register.register)
             check = _RegisterCheck()
             for f in register.fields:
-                if f.kind not in CHECKED_KINDS or _field_policy(f, toggles)[0] != Policy.INHERIT:
+                if f.kind not in CHECKED_KINDS or field_policy(f, adjustments)[0] != Policy.INHERIT:
                     continue
                 name, location = _concrete(f, subleaf)
                 checked = _Checked(f, name, location, _rule_of(f))
@@ -304,11 +304,12 @@ def verify_profile(profile):
                          'regenerate it instead of editing it.' % (name, profile['digest'], digest))
 
 
-def _profile_toggles(profile, layout):
+def _profile_adjustments(profile, layout):
+    provenance = profile['provenance']
     try:
-        return _parse_toggles(profile['provenance']['features'], layout)
+        return parse_adjustments(layout, provenance['features'], provenance.get('policies'))
     except VmcpuError as exc:
-        raise VmcpuError('profile %s: provenance.features: %s' % (profile['name'], exc))
+        raise VmcpuError('profile %s: provenance: %s' % (profile['name'], exc))
 
 
 def fingerprint_drift(profile, host_name, digest, summary):
@@ -395,7 +396,7 @@ def check_host(profile, facts, host_name, verify=True):
         except (KeyError, TypeError, AttributeError) as exc:
             raise VmcpuError('host %s: facts are incomplete or malformed (%s: %s); gather the host again.'
                              % (host_name, type(exc).__name__, exc))
-        vendor_fields = [f for f in layout_for(vendor).by_name.values()
+        vendor_fields = [f for f in field_index(vendor).by_name.values()
                          if f.kind == Kind.EQUAL and f.leaf == 0 and f.source == 'cpuid']
         result['failures'].append({
             'field': 'vendor', 'location': ', '.join(f.location for f in vendor_fields), 'rule': RULE_EQUAL,
@@ -408,9 +409,9 @@ def check_host(profile, facts, host_name, verify=True):
     result['host_view'] = view.view
     result['msr_check'] = MSR_CHECK_NO_KVM
     result['drift'] = fingerprint_drift(profile, host_name, view.fingerprint_digest, view.fingerprint)
-    index = contract_index(vendor, _profile_toggles(profile, layout_for(vendor)))
+    index = contract_index(vendor, _profile_adjustments(profile, field_index(vendor)))
     profile_registers = _profile_registers(profile)
-    host = _Host(view, layout_for(vendor))
+    host = _Host(view, field_index(vendor))
     failures = result['failures']
     for key, check in index.items():
         profile_register = profile_registers.get(key, 0)

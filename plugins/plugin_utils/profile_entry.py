@@ -24,14 +24,16 @@ def check_profile_name(name):
                          'not starting with a dot, no "..", no path separators).' % (name,))
 
 
-def compute_profile(terms, hostvars=None, name=None, features=(), target_host=None, allow_missing=False):
+def compute_profile(terms, hostvars=None, name=None, features=(), target_host=None, allow_missing=False,
+                    policies=None):
     """Profile of the hosts named or pointed to by ``terms`` (see ``host_inputs.collect_hosts``)."""
     check_profile_name(name)
     hosts = collect_hosts(terms or (), hostvars=hostvars, allow_missing=allow_missing)
-    return _validated(build_profile(hosts, name, features=features or (), target_host=target_host))
+    return _validated(build_profile(hosts, name, features=features or (), target_host=target_host,
+                                    policies=policies))
 
 
-def profile_from_facts(facts_by_host, name, features=(), target_host=None):
+def profile_from_facts(facts_by_host, name, features=(), target_host=None, policies=None):
     """Profile of ``{host: facts}`` (e.g. a dict built in a play); each facts document is validated."""
     check_profile_name(name)
     if not isinstance(facts_by_host, dict):
@@ -43,7 +45,8 @@ def profile_from_facts(facts_by_host, name, features=(), target_host=None):
         check_facts_version(host, facts)
         validate(facts, HOST_FACTS, 'facts of host %s' % host)
         hosts.append((str(host), facts))
-    return _validated(build_profile(hosts, name, features=features or (), target_host=target_host))
+    return _validated(build_profile(hosts, name, features=features or (), target_host=target_host,
+                                    policies=policies))
 
 
 def _validated(profile):

@@ -179,3 +179,30 @@ def test_facts_of_another_schema_version_name_the_host(real_dump_facts):
         build_profile([('old-host', old)], 'x')
     assert str(error.value) == ('host old-host: facts have schema_version 0, this collection reads version 1; '
                                 'gather the host again with this version of vmcpu.profiles.')
+
+
+def test_policy_overrides_change_the_contract_and_are_recorded(real_dump_facts):
+    hosts = _hosts(real_dump_facts, SKYLAKE_CASCADE)
+    profile = build_profile(hosts, 'sky', policies={'avx2': 'passthrough', 'sse4.2': 'static:0', 'invtsc': 'inherit'})
+    registers = _registers(profile)
+    avx2 = fields_for('intel')['avx2']
+    value, mask = registers[(avx2.leaf, avx2.subleaves[0], avx2.register)]
+    assert not mask & avx2.mask and not value & avx2.mask       # left to the host and VMM
+    assert 'avx2' not in profile['features'] and 'avx2' not in profile['disabled']
+    assert profile['disabled']['sse4_2'] == 'disabled by policies: sse4_2: static:0'
+    both_have_invtsc = all(_raw(real_dump_facts[n], 0x80000007, 0)[3] >> 8 & 1 for n in SKYLAKE_CASCADE)
+    assert ('invtsc' in profile['features']) == bool(both_have_invtsc)
+    assert profile['provenance']['policies'] == {'avx2': 'passthrough', 'invtsc': 'inherit', 'sse4_2': 'static:0'}
+
+
+@pytest.mark.parametrize('features, policies, message', [
+    ((), {'avx2': 'sometimes'}, "policies: avx2: 'sometimes' is not a policy; use inherit, passthrough, static or static:N."),
+    ((), {'avx2': 'static:2'}, "policies: avx2: static value '2' does not fit its 1 bit(s)."),
+    ((), {'avx2x': 'inherit'}, "unknown feature 'avx2x' in policies; did you mean avx2"),
+    (('-avx2',), {'avx2': 'inherit'}, 'avx2 is set both in features and in policies; use one of them.'),
+    ((), {'initial_apic_id': 'inherit'}, 'policies: initial_apic_id is a vmm field, which hosts do not merge'),
+])
+def test_bad_policy_overrides_are_refused(real_dump_facts, features, policies, message):
+    with pytest.raises(VmcpuError) as error:
+        build_profile(_hosts(real_dump_facts, SKYLAKE_CASCADE), 'sky', features=features, policies=policies)
+    assert str(error.value).startswith(message)

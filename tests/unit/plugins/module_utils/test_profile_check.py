@@ -9,6 +9,7 @@ import functools
 import pytest
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import HostAccessError, VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fingerprint import with_digest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts
@@ -16,6 +17,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build impor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_check import (
     MSR_CHECK_NO_KVM, RULE_FLAG, check_host, contract_index, verify_profile,
 )
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_policy import parse_adjustments
 
 hypothesis = pytest.importorskip('hypothesis')
 st = pytest.importorskip('hypothesis.strategies')
@@ -77,9 +79,10 @@ def _without_bit(facts, key, bit, group=None):
     return facts
 
 
-def _offered_flag_bits(profile, toggles=None):
+def _offered_flag_bits(profile, features=()):
     """``[(register key, bit, field name)]`` of every contract flag bit the profile sets."""
-    index = contract_index(VENDOR_IDS[profile['vendor']], toggles or {})
+    vendor = VENDOR_IDS[profile['vendor']]
+    index = contract_index(vendor, parse_adjustments(field_index(vendor), features))
     registers = _profile_registers(profile)
     offered = []
     for key, check in index.items():
@@ -216,10 +219,11 @@ def test_toggles_decide_what_is_contract(real_dump_facts, profile_of):
     assert check_host(profile_of((GOLD,), ('-avx2',)), _without_bit(facts, *avx2), GOLD)['compatible']
     assert not check_host(profile_of((GOLD,)), _without_bit(facts, *avx2), GOLD)['compatible']
     profile = profile_of((GOLD,), ('+rtm',))
-    rtm = next((key, bit) for key, bit, name in _offered_flag_bits(profile, {'rtm': '+'}) if name == 'rtm')
+    rtm = next((key, bit) for key, bit, name in _offered_flag_bits(profile, ['+rtm']) if name == 'rtm')
     assert check_host(profile, facts, GOLD)['compatible']
     assert _fields(check_host(profile, _without_bit(facts, *rtm), GOLD)) == ['rtm']
-    assert contract_index('intel', {'rtm': '+'}) is contract_index('intel', {'rtm': '+'})
+    plus_rtm = parse_adjustments(field_index('intel'), ['+rtm'])
+    assert contract_index('intel', plus_rtm) is contract_index('intel', dict(plus_rtm))
 
 
 def test_wrong_vendor_fails_with_a_vendor_failure_only(real_dump_facts, profile_of):
@@ -370,3 +374,11 @@ def test_monotonicity_exhaustively_for_single_host_profiles(real_dump_facts):
             assert all(f['location'].startswith('CPUID.(0xd,') for f in result['failures'] if f['field'] != field_name)
             cleared += 1
     assert cleared > 1000
+
+
+def test_passthrough_policy_takes_a_field_out_of_the_check(real_dump_facts, profile_of):
+    facts = real_dump_facts[GOLD]
+    avx2 = next((key, bit) for key, bit, name in _offered_flag_bits(profile_of((GOLD,))) if name == 'avx2')
+    profile = build_profile([(GOLD, facts)], 'gold', policies={'avx2': 'passthrough'})
+    assert check_host(profile, _without_bit(facts, *avx2), GOLD)['compatible']
+    assert not check_host(profile_of((GOLD,)), _without_bit(facts, *avx2), GOLD)['compatible']

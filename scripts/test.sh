@@ -166,7 +166,8 @@ stage_lint() {
     while IFS= read -r -d '' file; do scripts+=("$file"); done < <(
         find . -path ./tests/output -prune -o -type f \( -name '*.sh' -o -path ./.ci/run \) -print0 | sort -z)
     shellcheck --version | sed -n 2p
-    shellcheck "${scripts[@]}"
+    # -x follows the files the test targets source (their source-path directives say where).
+    shellcheck -x "${scripts[@]}"
     echo "shellcheck: ${#scripts[@]} script(s) clean: ${scripts[*]}"
 }
 

@@ -44,7 +44,7 @@ options:
     description:
       - Policy overrides per field (our names or QEMU's) - V(inherit) (the merge result), V(passthrough)
         (left to the host and VMM, not part of the contract), V(static) or C(static:N) (a fixed value).
-      - For example C({invtsc: inherit}) for a cluster whose VMs pin their TSC frequency.
+      - "For example C({invtsc: inherit}) for a cluster whose VMs pin their TSC frequency."
       - A field may not be both in O(features) and here.
     type: dict
     default: {}

@@ -19,7 +19,7 @@ import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy
-from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import CONTRACT_KINDS, field_index
+from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fleet import VENDOR_STRINGS, Fleet
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_policy import field_policy, parse_adjustments
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
 # playbooks/check_compat.yml and playbooks/check_pair.yml on local-connection hosts described by real
 # dumps: a profile of Skylake + Cascade Lake checked against those two and a Broadwell. check_compat
 # exits non-zero with the incompatible host after writing the JSON report and a JUnit XML that
@@ -7,16 +8,9 @@
 # YES once the gate has reviewed it.
 set -euo pipefail
 
-collection_root="$(ansible-galaxy collection list vmcpu.profiles --format json |
-    python -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')/vmcpu/profiles"
-shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["vmcpu_shared"])' \
-    "$collection_root/tests/integration/integration_config.yml")"
-dumps="$shared/testdata/cpuid/libvirt"
-if [ ! -d "$dumps" ]; then
-    echo "SKIP: no shared dumps at $dumps"
-    exit 0
-fi
-python="$(command -v python)"
+# shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
+source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
+require_dumps
 out="$OUTPUT_DIR"
 PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
 # playbooks/gather.yml end to end: one live host and one host described by a dump through the host
 # variable cpu_facts_src; both facts files are written, valid against the schema, and a second run
 # changes nothing.
 set -euo pipefail
 
-# ansible-test runs a copy of this target elsewhere; the collection under test is on its collections path.
-collection_root="$(ansible-galaxy collection list vmcpu.profiles --format json |
-    python -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')/vmcpu/profiles"
+# shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
+source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
 facts_dir="$OUTPUT_DIR/facts"
-python="$(command -v python)"
 
 cpuid -r >"$OUTPUT_DIR/dump.cpuid"
 cat >"$OUTPUT_DIR/inventory.yml" <<INVENTORY

@@ -1,19 +1,13 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
 # playbooks/generate_profile.yml end to end: two EPYC hosts described by real dumps (cpu_facts_src),
 # the profile named after the limit, written with its report, valid against the schema; a second
 # run changes nothing; a limit that is no valid profile name fails with a clear message.
 set -euo pipefail
 
-collection_root="$(ansible-galaxy collection list vmcpu.profiles --format json |
-    python -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')/vmcpu/profiles"
-shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["vmcpu_shared"])' \
-    "$collection_root/tests/integration/integration_config.yml")"
-dumps="$shared/testdata/cpuid/libvirt"
-if [ ! -d "$dumps" ]; then
-    echo "SKIP: no shared dumps at $dumps"
-    exit 0
-fi
-python="$(command -v python)"
+# shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
+source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
+require_dumps
 cat >"$OUTPUT_DIR/inventory.yml" <<INVENTORY
 all:
   vars:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
 # The role vmcpu.profiles.migration_gate end to end, on local-connection hosts described by real dumps
 # (cpu_facts_src), each with its own migration_gate_root under $OUTPUT_DIR:
 # a 3-host cluster (Skylake + Cascade Lake make the profile, Broadwell is the odd one out); files,
@@ -7,16 +8,9 @@
 # without touching the hosts; two gate runs at once on one host leave consistent files.
 set -euo pipefail
 
-collection_root="$(ansible-galaxy collection list vmcpu.profiles --format json |
-    python -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')/vmcpu/profiles"
-shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["vmcpu_shared"])' \
-    "$collection_root/tests/integration/integration_config.yml")"
-dumps="$shared/testdata/cpuid/libvirt"
-if [ ! -d "$dumps" ]; then
-    echo "SKIP: no shared dumps at $dumps"
-    exit 0
-fi
-python="$(command -v python)"
+# shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
+source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
+require_dumps
 out="$OUTPUT_DIR"
 # The Python snippets below import the collection under test (to re-digest edited profiles).
 PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"

@@ -1,0 +1,21 @@
+# shellcheck shell=bash
+# Sourced by the runme.sh targets (alias needs/target/setup_vmcpu_env): where the collection under
+# test, the shared real-CPU dumps and the target's Python are. With require_dumps, a target without
+# the dumps (a clone without ../shared) skips with a message.
+
+# ansible-test runs a copy of each target elsewhere; the collection under test is on its collections path.
+collection_root="$(ansible-galaxy collection list vmcpu.profiles --format json |
+    python -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')/vmcpu/profiles"
+# scripts/test.sh passes the path of ../shared as vmcpu_shared in integration_config.yml.
+shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["vmcpu_shared"])' \
+    "$collection_root/tests/integration/integration_config.yml")"
+dumps="$shared/testdata/cpuid/libvirt"
+python="$(command -v python)"
+export collection_root shared dumps python
+
+require_dumps() {
+    if [ ! -d "$dumps" ]; then
+        echo "SKIP: no shared dumps at $dumps"
+        exit 0
+    fi
+}

@@ -151,17 +151,22 @@ def _explain(layout, distinct, cluster, regs):
     for host_group in distinct:
         keys.update(host_group.baseline.registers)
     for key in sorted(keys, key=str):
-        values = [host_group.baseline.registers.get(key, 0) for host_group in distinct]
-        differing = functools.reduce(operator.or_, values) ^ functools.reduce(operator.and_, values)
-        if not differing:
+        # The distinct hosts per register value: fields are decoded once per value, not per host.
+        by_value = {}
+        for host_group in distinct:
+            by_value.setdefault(host_group.baseline.registers.get(key, 0), []).append(host_group)
+        if len(by_value) == 1:
             continue
+        differing = functools.reduce(operator.or_, by_value) ^ functools.reduce(operator.and_, by_value)
         for f in layout.contract_fields.get(key, ()):
             if not differing & f.mask:
                 continue
-            field_values = [f.extract(v) for v in values]
-            if len(set(field_values)) == 1:
+            by_field_value = {}
+            for value, host_groups in by_value.items():
+                by_field_value.setdefault(f.extract(value), []).extend(host_groups)
+            if len(by_field_value) == 1:
                 continue
-            best = _BEST[f.kind](field_values)
+            best = _BEST[f.kind](by_field_value)
             ranged = f.subleaves[0] != f.subleaves[1]
             name = '%s[%d]' % (f.name, key[2]) if ranged else f.name
             explanation[name] = {
@@ -170,14 +175,15 @@ def _explain(layout, distinct, cluster, regs):
                 'merged': f.extract(cluster.registers.get(key, 0)),
                 'best': best,
             }
-            explanation[name].update(_limited_by(distinct, field_values, best))
+            explanation[name].update(_limited_by(by_field_value, best))
     return explanation
 
 
-def _limited_by(distinct, field_values, best):
+def _limited_by(by_field_value, best):
     """The hosts below ``best`` with their values: the first ``EXPLAINED_HOSTS`` by name, and how
     many there are in all (a fleet of thousands would otherwise repeat every name per field)."""
-    below = [(host_group.hosts, value) for host_group, value in zip(distinct, field_values) if value != best]
+    below = [(host_group.hosts, value) for value, host_groups in by_field_value.items() if value != best
+             for host_group in host_groups]
     count = sum(len(hosts) for hosts, value in below)
     if count <= 40 * EXPLAINED_HOSTS:
         pairs = sorted((host, value) for hosts, value in below for host in hosts)

@@ -9,8 +9,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_firecracker import reported_subleaves, to_firecracker
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version, host_view
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, PROFILE, validate
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import facts_mapping
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 
 def _profile_name(profile):
@@ -25,15 +26,9 @@ def _validated(profile):
 
 def _host_registers(facts_by_host):
     """The register maps (every CPU group) of the hosts in ``{host: facts}``, facts validated."""
-    if not isinstance(facts_by_host, dict):
-        raise VmcpuError('facts must be a mapping of host name to facts, got %s.' % type(facts_by_host).__name__)
     maps = []
-    for host, facts in sorted(facts_by_host.items()):
-        if isinstance(facts, dict) and 'vmcpu' in facts and 'schema_version' not in facts:
-            facts = facts['vmcpu']  # an ansible_facts dict was passed
-        check_facts_version(host, facts)
-        validate(facts, HOST_FACTS, 'facts of host %s' % host)
-        maps.extend(host_view(str(host), facts).groups)
+    for host, facts in facts_mapping(facts_by_host):
+        maps.extend(host_view(host, facts).groups)
     return maps
 
 

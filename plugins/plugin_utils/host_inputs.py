@@ -40,6 +40,21 @@ def _hostvars_facts(hostvars, host):
     return facts if facts else None
 
 
+def facts_mapping(facts_by_host):
+    """``[(host name, facts)]`` of a ``{host: facts}`` mapping built in a play, each validated;
+    a host's whole ``ansible_facts`` is accepted for its ``vmcpu`` facts."""
+    if not isinstance(facts_by_host, dict):
+        raise VmcpuError('expected a mapping of host name to facts, got %s.' % type(facts_by_host).__name__)
+    hosts = []
+    for host, facts in sorted(facts_by_host.items()):
+        if isinstance(facts, dict) and 'vmcpu' in facts and 'schema_version' not in facts:
+            facts = facts['vmcpu']
+        check_facts_version(host, facts)
+        validate(facts, HOST_FACTS, 'facts of host %s' % host)
+        hosts.append((str(host), facts))
+    return hosts
+
+
 def collect_hosts(terms, hostvars=None, allow_missing=False):
     """``[(host name, facts)]`` for ``terms``; hosts without facts fail unless ``allow_missing``."""
     hosts, missing = [], []

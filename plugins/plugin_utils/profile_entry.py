@@ -9,10 +9,9 @@ validated against the profile schema before anyone sees it.
 import re
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, PROFILE, validate
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts, facts_mapping
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 PROFILE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$')
 
@@ -36,15 +35,7 @@ def compute_profile(terms, hostvars=None, name=None, features=(), target_host=No
 def profile_from_facts(facts_by_host, name, features=(), target_host=None, policies=None):
     """Profile of ``{host: facts}`` (e.g. a dict built in a play); each facts document is validated."""
     check_profile_name(name)
-    if not isinstance(facts_by_host, dict):
-        raise VmcpuError('expected a mapping of host name to facts, got %s.' % type(facts_by_host).__name__)
-    hosts = []
-    for host, facts in sorted(facts_by_host.items()):
-        if isinstance(facts, dict) and 'vmcpu' in facts and 'schema_version' not in facts:
-            facts = facts['vmcpu']  # an ansible_facts dict was passed
-        check_facts_version(host, facts)
-        validate(facts, HOST_FACTS, 'facts of host %s' % host)
-        hosts.append((str(host), facts))
+    hosts = facts_mapping(facts_by_host)
     return _validated(build_profile(hosts, name, features=features or (), target_host=target_host,
                                     policies=policies))
 

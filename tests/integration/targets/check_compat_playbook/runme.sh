@@ -12,8 +12,6 @@ set -euo pipefail
 source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
 require_dumps
 out="$OUTPUT_DIR"
-PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
-export PYTHONPATH
 cat >"$out/inventory.yml" <<INVENTORY
 all:
   vars:

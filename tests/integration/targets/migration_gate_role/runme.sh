@@ -12,9 +12,6 @@ set -euo pipefail
 source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
 require_dumps
 out="$OUTPUT_DIR"
-# The Python snippets below import the collection under test (to re-digest edited profiles).
-PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
-export PYTHONPATH
 cat >"$out/inventory.yml" <<INVENTORY
 all:
   vars:

@@ -12,6 +12,9 @@ shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["
 dumps="$shared/testdata/cpuid/libvirt"
 python="$(command -v python)"
 export collection_root shared dumps python
+# Python snippets of the targets import the collection under test.
+PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH
 
 require_dumps() {
     if [ ! -d "$dumps" ]; then

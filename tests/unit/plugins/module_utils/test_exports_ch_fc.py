@@ -274,5 +274,5 @@ def test_filters_validate_first(cases, collections_path):
         filters['to_firecracker'](dict(profile, vendor='CyrixInstead'))
     with pytest.raises(AnsibleFilterError, match='to_firecracker: profile \\(not a mapping\\): expected a profile'):
         filters['to_firecracker']('nope')
-    with pytest.raises(AnsibleFilterError, match='facts must be a mapping of host name to facts, got list'):
+    with pytest.raises(AnsibleFilterError, match='expected a mapping of host name to facts, got list'):
         filters['to_firecracker'](profile, facts=[1])

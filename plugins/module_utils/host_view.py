@@ -80,6 +80,13 @@ def _group_registers(entries, msr_values, with_flags, cache):
     return registers
 
 
+def unwrap_facts(facts):
+    """The facts document; a whole ``ansible_facts`` dict holding it under ``vmcpu`` is unwrapped."""
+    if isinstance(facts, dict) and 'vmcpu' in facts and 'schema_version' not in facts:
+        return facts['vmcpu']
+    return facts
+
+
 def check_facts_version(name, facts):
     """Refuse facts that are not a mapping or not of the layout this collection reads."""
     if not isinstance(facts, dict):

@@ -202,33 +202,15 @@ summary:
   sample: "host hv-17 is NOT compatible with profile xeon-fleet (1 field(s) fail: avx512f; fingerprint unchanged since the profile was made)."
 """
 
-import json
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import unwrap_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_check import check_host
-
-
-def _read_profile(path):
-    try:
-        with open(path) as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise VmcpuError('profile file %s does not exist on this host.' % path) from None
-    except ValueError as exc:
-        raise VmcpuError('profile file %s is not valid JSON (%s).' % (path, exc)) from None
-    except OSError as exc:
-        raise VmcpuError('profile file %s cannot be read: %s.' % (path, exc.strerror or exc)) from None
-
-
-def _given_facts(facts):
-    """The facts document; a dict holding it under ``vmcpu`` (an ``ansible_facts`` dict) is unwrapped."""
-    if 'vmcpu' in facts and 'schema_version' not in facts:
-        return facts['vmcpu']
-    return facts
 
 
 def main():
@@ -248,9 +230,11 @@ def main():
     params = module.params
     host_name = params['host_name'] or socket.gethostname()
     try:
-        profile = params['profile'] if params['profile'] is not None else _read_profile(params['profile_path'])
+        profile = params['profile']
+        if profile is None:
+            profile = read_json_file(params['profile_path'], 'profile file', 'give an existing path on this host')
         if params['facts'] is not None:
-            facts = _given_facts(params['facts'])
+            facts = unwrap_facts(params['facts'])
         else:
             facts = gather_facts(src=params['src'], kvm='auto')
         result = check_host(profile, facts, host_name)

@@ -7,30 +7,16 @@ them, fact cache included) or the path of a file written by ``playbooks/gather.y
 is the file name without ``.json``). Every facts document is validated against the facts schema.
 """
 
-import json
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version, unwrap_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, validate
 
 
 def is_facts_path(term):
     return term.endswith('.json') or os.sep in term
-
-
-def load_facts_file(path):
-    """The facts document in ``path``; a clear error for a missing, unreadable or non-JSON file."""
-    try:
-        with open(path) as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise VmcpuError('facts file %s does not exist; write it with playbooks/gather.yml.' % path) from None
-    except json.JSONDecodeError as exc:
-        raise VmcpuError('facts file %s is not valid JSON (line %d, column %d: %s).'
-                         % (path, exc.lineno, exc.colno, exc.msg)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VmcpuError('facts file %s cannot be read: %s.' % (path, exc)) from None
 
 
 def _hostvars_facts(hostvars, host):
@@ -47,8 +33,7 @@ def facts_mapping(facts_by_host):
         raise VmcpuError('expected a mapping of host name to facts, got %s.' % type(facts_by_host).__name__)
     hosts = []
     for host, facts in sorted(facts_by_host.items()):
-        if isinstance(facts, dict) and 'vmcpu' in facts and 'schema_version' not in facts:
-            facts = facts['vmcpu']
+        facts = unwrap_facts(facts)
         check_facts_version(host, facts)
         validate(facts, HOST_FACTS, 'facts of host %s' % host)
         hosts.append((str(host), facts))
@@ -62,7 +47,7 @@ def collect_hosts(terms, hostvars=None, allow_missing=False):
         term = str(term)
         if is_facts_path(term):
             name = os.path.basename(term)[:-len('.json')] if term.endswith('.json') else os.path.basename(term)
-            facts = load_facts_file(term)
+            facts = read_json_file(term, 'facts file', 'write it with playbooks/gather.yml')
             what = 'facts file %s' % term
         else:
             name, facts = term, _hostvars_facts(hostvars, term)

@@ -24,7 +24,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fleet import VENDOR
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_policy import field_policy, parse_adjustments
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
-    COMPACTED_FORMAT_USERS, SIZE_FIELDS, area_sizes, component_number, is_component_flag,
+    COMPACTED_FORMAT_USERS, SIZE_FIELDS, area_sizes, component_kinds, component_number, is_component_flag,
 )
 
 PROFILE_SCHEMA_VERSION = 1
@@ -115,7 +115,7 @@ def _close_dependencies(layout, regs, disabled):
 
 def _derive_xsave(layout, regs, disabled):
     """Drop state components no kept feature uses, then recompute the XSAVE area sizes."""
-    components = {}
+    kept = []
     for f in layout.by_name.values():
         if not is_component_flag(f) or not regs.read(f):
             continue
@@ -124,15 +124,19 @@ def _derive_xsave(layout, regs, disabled):
             regs.write(f, 0)
             disabled[f.name] = 'no kept feature uses it (%s)' % ', '.join(sorted(users))
             continue
-        components[component_number(f)] = 'supervisor' if f.depends == ('xsaves',) else 'user'
+        kept.append(component_number(f))
     if 'xsave_component_size' not in layout.by_name:
         return
+
+    def read(name, subleaf):
+        return regs.read(layout.by_name[name], subleaf)
+
     size_field = layout.by_name['xsave_component_size']
     for key in regs.value:
         if key[:2] == (size_field.source, size_field.leaf) and key[2] >= size_field.subleaves[0] \
-                and key[2] not in components:
+                and key[2] not in kept:
             regs.value[key] = 0
-    sizes = area_sizes(components, lambda name, subleaf: regs.read(layout.by_name[name], subleaf))
+    sizes = area_sizes(component_kinds(kept, read), read)
     if not regs.read(layout.by_name['xsave']):
         sizes = dict.fromkeys(sizes, 0)
     # The compacted size only means something to a guest that has XSAVEC or XSAVES.

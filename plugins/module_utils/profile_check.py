@@ -36,10 +36,9 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build impor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_policy import field_policy, parse_adjustments
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_merge import host_baseline, merged_masks
 from ansible_collections.vmcpu.profiles.plugins.module_utils.xsave_layout import (
-    SIZE_FIELDS, area_sizes, component_number, is_component_flag,
+    SIZE_FIELDS, area_sizes, component_kinds, component_number, is_component_flag,
 )
 
-COMPONENT_SUPERVISOR = 'xsave_component_supervisor'
 
 # Rules of the check, one per comparison; ``rule`` in a failure is one of these.
 RULE_FLAG = Kind.FLAG
@@ -193,11 +192,8 @@ class _Host:
                 subleaf = f.subleaves[0] if subleaf is None else subleaf
                 return f.extract(registers.get((f.source, f.leaf, subleaf, f.register), 0))
 
-            components = {}
-            for f, number in _component_flags(self.layout):
-                if f.extract(registers.get(f.key, 0)):
-                    components[number] = 'supervisor' if read(COMPONENT_SUPERVISOR, number) else 'user'
-            self._sizes = area_sizes(components, read)
+            present = [number for f, number in _component_flags(self.layout) if f.extract(registers.get(f.key, 0))]
+            self._sizes = area_sizes(component_kinds(present, read), read)
         return self._sizes
 
 

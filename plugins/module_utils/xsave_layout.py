@@ -20,6 +20,7 @@ SIZE_FIELDS = {
 # Instructions that use the compacted format (and so read its size).
 COMPACTED_FORMAT_USERS = ('xsavec', 'xsaves')
 COMPONENT_SIZE = 'xsave_component_size'
+COMPONENT_SUPERVISOR = 'xsave_component_supervisor'
 COMPONENT_OFFSET = 'xsave_component_offset'
 COMPONENT_ALIGNED = 'xsave_component_aligned'
 
@@ -62,6 +63,12 @@ class ComponentPlan:
         first, last = self.subleaves
         return {key: value for key, value in registers.items()
                 if not (key[:2] == self.leaf_key and first <= key[2] <= last and key[2] not in supported)}
+
+
+def component_kinds(numbers, read):
+    """``{number: 'supervisor' | 'user'}`` of the state components ``numbers``, as each component's
+    own sub-leaf says (CPUID.(0xd,n).ECX[0]: held in IA32_XSS, not XCR0)."""
+    return {number: 'supervisor' if read(COMPONENT_SUPERVISOR, number) else 'user' for number in numbers}
 
 
 def area_sizes(components, read):

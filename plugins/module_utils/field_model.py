@@ -57,7 +57,8 @@ class Field:
     policy: str = Policy.INHERIT
     static_value: int = 0
     depends: Tuple[str, ...] = ()
-    qemu: Optional[str] = None      # QEMU/libvirt feature name where it differs from ``name``
+    qemu: Optional[str] = None      # QEMU's feature name where it differs from ``name``
+    libvirt: Optional[str] = None   # libvirt's cpu_map name where it differs from the QEMU name
     # Filled in by Register so that a Field knows where it lives.
     source: str = ''
     leaf: int = 0
@@ -82,6 +83,17 @@ class Field:
         first, last = self.subleaves
         sub = '%d' % first if first == last else '%d..%d' % (first, last)
         return 'CPUID.(%#x,%s).%s[%s]' % (self.leaf, sub, self.register.upper(), bits)
+
+    @property
+    def qemu_name(self):
+        """The name QEMU's ``-cpu`` option knows this field by (QEMU reads '_' as '-')."""
+        return self.qemu or self.name
+
+    @property
+    def libvirt_name(self):
+        """The name libvirt's CPU map (``x86_features.xml``) gives this field; domain XML takes no
+        other spelling."""
+        return self.libvirt or self.qemu_name
 
     @property
     def key(self):

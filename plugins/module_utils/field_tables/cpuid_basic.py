@@ -52,10 +52,11 @@ REGISTERS = (
     # Leaf 0x1 ECX: feature flags.
     cpuid(0x1, 'ecx', fields=(
         flag(0, 'pni', 'SSE3 instructions', depends=('sse2',)),
-        flag(1, 'pclmulqdq', 'PCLMULQDQ carry-less multiply', depends=('sse2',)),
+        flag(1, 'pclmulqdq', 'PCLMULQDQ carry-less multiply', libvirt='pclmuldq', depends=('sse2',)),
         off(2, 'dtes64', '64-bit debug store layout (PMU debug store, not migrated)', depends=('dts',)),
         off(3, 'monitor', 'MONITOR/MWAIT: idle behaviour and wake-up are host specific'),
-        off(4, 'ds_cpl', 'CPL-qualified debug store (PMU debug store)', qemu='ds-cpl', depends=('dts',)),
+        off(4, 'ds_cpl', 'CPL-qualified debug store (PMU debug store)', qemu='ds-cpl', libvirt='ds_cpl',
+            depends=('dts',)),
         flag(5, 'vmx', 'VMX: nested virtualization for the guest'),
         off(6, 'smx', 'Safer Mode Extensions (GETSEC, TXT): host only'),
         off(7, 'est', 'Enhanced SpeedStep: host power management'),
@@ -255,7 +256,7 @@ REGISTERS = (
     )),
     cpuid(0x7, 'ebx', subleaf=0, fields=(
         flag(0, 'fsgsbase', 'RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE instructions'),
-        flag(1, 'tsc_adjust', 'IA32_TSC_ADJUST MSR', qemu='tsc-adjust'),
+        flag(1, 'tsc_adjust', 'IA32_TSC_ADJUST MSR', qemu='tsc-adjust', libvirt='tsc_adjust'),
         off(2, 'sgx', 'Software Guard Extensions: enclaves cannot migrate'),
         flag(3, 'bmi1', 'bit manipulation instructions, group 1'),
         off(4, 'hle', 'TSX hardware lock elision: disabled by microcode on many CPUs'),
@@ -267,7 +268,7 @@ REGISTERS = (
         flag(9, 'erms', 'enhanced REP MOVSB/STOSB'),
         flag(10, 'invpcid', 'INVPCID instruction', depends=('pcid',)),
         off(11, 'rtm', 'TSX restricted transactional memory: disabled by microcode on many CPUs'),
-        off(12, 'cqm', 'RDT monitoring (PQM): host resource monitoring'),
+        off(12, 'cqm', 'RDT monitoring (PQM): host resource monitoring', libvirt='cmt'),
         flag(13, 'zero_fcs_fds', 'x87 FCS/FDS deprecated, stored as 0 (1 = less state kept)',
              kind=Kind.BUG_FLAG, qemu='zero-fcs-fds'),
         off(14, 'mpx', 'Memory Protection Extensions (removed from newer CPUs)',
@@ -631,8 +632,10 @@ REGISTERS = (
     )),
     cpuid(0xF, 'edx', subleaf=1, vendors=(INTEL,), fields=(
         off(0, 'cqm_occup_llc', 'L3 occupancy monitoring', depends=('cqm_llc',)),
-        off(1, 'cqm_mbm_total', 'L3 total memory bandwidth monitoring', depends=('cqm_llc',)),
-        off(2, 'cqm_mbm_local', 'L3 local memory bandwidth monitoring', depends=('cqm_llc',)),
+        off(1, 'cqm_mbm_total', 'L3 total memory bandwidth monitoring', libvirt='mbm_total',
+            depends=('cqm_llc',)),
+        off(2, 'cqm_mbm_local', 'L3 local memory bandwidth monitoring', libvirt='mbm_local',
+            depends=('cqm_llc',)),
         reserved(3, 31),
     )),
 

@@ -64,9 +64,9 @@ REGISTERS = (
         bits(28, 31, 'pkg_type', Kind.IDENTITY, 'package (socket) type (AMD)'),
     )),
     cpuid(0x80000001, 'ecx', fields=(
-        flag(0, 'lahf_lm', 'LAHF/SAHF in 64-bit mode', qemu='lahf-lm'),
+        flag(0, 'lahf_lm', 'LAHF/SAHF in 64-bit mode', qemu='lahf-lm', libvirt='lahf_lm'),
         bits(1, 1, 'cmp_legacy', Kind.VMM, 'core multi-processing legacy mode: says how HTT counts cores, '
-             'set by the VMM from the guest topology', qemu='cmp-legacy', **_VMM),
+             'set by the VMM from the guest topology', qemu='cmp-legacy', libvirt='cmp_legacy', **_VMM),
         flag(2, 'svm', 'AMD-V for nested guests; KVM reports it only with kvm_amd nested=1, so the merge '
              'drops it wherever nesting is off'),
         flag(3, 'extapic', 'extended APIC register space'),
@@ -89,8 +89,10 @@ REGISTERS = (
         reserved(20),
         flag(21, 'tbm', 'trailing bit manipulation instructions'),
         flag(22, 'topoext', 'topology extensions: leaves 0x8000_001D and 0x8000_001E'),
-        off(23, 'perfctr_core', 'core performance counter extensions (PMU)', qemu='perfctr-core'),
-        off(24, 'perfctr_nb', 'northbridge performance counter extensions (PMU)', qemu='perfctr-nb'),
+        off(23, 'perfctr_core', 'core performance counter extensions (PMU)', qemu='perfctr-core',
+            libvirt='perfctr_core'),
+        off(24, 'perfctr_nb', 'northbridge performance counter extensions (PMU)', qemu='perfctr-nb',
+            libvirt='perfctr_nb'),
         off(25, 'stream_perf_mon', 'streaming performance monitor architecture (PMU)'),
         flag(26, 'bpext', 'data breakpoint address mask extension'),
         off(27, 'ptsc', 'performance time-stamp counter (PMU)'),
@@ -125,7 +127,7 @@ REGISTERS = (
         flag(22, 'mmxext', 'AMD extensions to MMX', depends=('mmx',)),
         _alias(23, 'mmx'),
         _alias(24, 'fxsr'),
-        flag(25, 'fxsr_opt', 'FXSAVE/FXRSTOR optimisations', qemu='fxsr-opt', depends=('fxsr',)),
+        flag(25, 'fxsr_opt', 'FXSAVE/FXRSTOR optimisations', qemu='fxsr-opt', libvirt='fxsr_opt', depends=('fxsr',)),
         flag(26, 'pdpe1gb', '1 GiB pages'),
         flag(27, 'rdtscp', 'RDTSCP instruction and TSC_AUX'),
         reserved(28),

@@ -13,7 +13,7 @@ Every difference must be explained by an entry of ``EXPECTED`` (human explanatio
 "dropped by default policy" must be what the profile's ``disabled`` says, "no libvirt name" must be
 true of the installed cpu_map, and so on. A second group of tests checks the field table itself
 against the cpu_map: where both name a bit, the bit must be the same, and where the names differ the
-difference is listed in ``LIBVIRT_NAMES``.
+difference is in the table's ``libvirt`` column.
 
 Skipped when ``../shared``, ``virsh`` or libvirt's CPU map is missing.
 """
@@ -132,23 +132,6 @@ EXPECTED = {
         })),
 }
 
-# Our 1-bit fields whose libvirt cpu_map name is neither our ``qemu`` name nor our name (libvirt's
-# domain XML accepts only its own names, not aliases; checked with virsh). A libvirt exporter needs
-# these; QEMU accepts '-' and '_' alike, so most are spelling only.
-LIBVIRT_NAMES = {
-    'cmp_legacy': 'cmp_legacy',      # qemu= cmp-legacy
-    'cqm': 'cmt',                    # libvirt alias cqm (source linux)
-    'cqm_mbm_local': 'mbm_local',    # no QEMU name; no libvirt alias
-    'cqm_mbm_total': 'mbm_total',    # no QEMU name; no libvirt alias
-    'ds_cpl': 'ds_cpl',              # qemu= ds-cpl
-    'fxsr_opt': 'fxsr_opt',          # qemu= fxsr-opt
-    'lahf_lm': 'lahf_lm',            # qemu= lahf-lm
-    'pclmulqdq': 'pclmuldq',         # libvirt alias pclmulqdq (source qemu)
-    'perfctr_core': 'perfctr_core',  # qemu= perfctr-core
-    'perfctr_nb': 'perfctr_nb',      # qemu= perfctr-nb
-    'tsc_adjust': 'tsc_adjust',      # qemu= tsc-adjust
-}
-
 # libvirt cpu_map features at a location where our table of that vendor has no field.
 NO_FIELD = {
     'intel': frozenset({
@@ -167,14 +150,14 @@ NO_FIELD = {
     }),
 }
 
-CpuMap = namedtuple('CpuMap', 'features aliases locations')
+CpuMap = namedtuple('CpuMap', 'features locations')
 
 
 def _parse_cpu_map(path):
-    """libvirt's x86 features: ``{name: ((source, leaf, subleaf, register, mask), ...)}``, the
-    aliases ``{alias: name}`` and, for one-bit features, ``{(source, leaf, subleaf, register, bit):
-    name}`` (``register`` is '' for an MSR)."""
-    features, aliases, locations = {}, {}, {}
+    """libvirt's x86 features ``{name: ((source, leaf, subleaf, register, mask), ...)}`` and, for
+    one-bit features, ``{(source, leaf, subleaf, register, bit): name}`` (``register`` is '' for an
+    MSR)."""
+    features, locations = {}, {}
     for feature in ET.parse(str(path)).getroot().iter('feature'):
         name = feature.get('name')
         needs = []
@@ -189,11 +172,9 @@ def _parse_cpu_map(path):
             mask = int(item.get('edx'), 16) << 32 | int(item.get('eax'), 16)
             needs.append(('msr', int(item.get('index'), 16), 0, '', mask))
         features[name] = tuple(needs)
-        for alias in feature.findall('alias'):
-            aliases[alias.get('name')] = name
         if len(needs) == 1 and bin(needs[0][4]).count('1') == 1:
             locations[needs[0][:4] + (needs[0][4].bit_length() - 1,)] = name
-    return CpuMap(features, aliases, locations)
+    return CpuMap(features, locations)
 
 
 def _read_dump(path):
@@ -244,15 +225,13 @@ def _libvirt_baseline(virsh, datas, cpu_map):
 
 
 def _libvirt_name(f, cpu_map):
-    """The libvirt name of our field: its QEMU name (or ours) as libvirt spells it, via libvirt's
-    aliases and QEMU's '-'/'_' equivalence; None when libvirt has no such feature."""
-    wanted = f.qemu or f.name
-    for candidate in (wanted, wanted.replace('_', '-'), wanted.replace('-', '_')):
-        if candidate in cpu_map.features:
-            return candidate
-        if candidate in cpu_map.aliases:
-            return cpu_map.aliases[candidate]
-    return None
+    """The table's libvirt name of our field, or None when libvirt's cpu_map has no such feature."""
+    return f.libvirt_name if f.libvirt_name in cpu_map.features else None
+
+
+def _libvirt_spellings():
+    """Our fields whose ``libvirt`` column differs from their QEMU name: ``{name: libvirt name}``."""
+    return {f.name: f.libvirt for vendor in ('intel', 'amd') for f in fields_for(vendor).values() if f.libvirt}
 
 
 def _field_locations(f):
@@ -378,7 +357,7 @@ def test_profile_matches_libvirt_baseline(set_name, dumps, virsh, cpu_map):
 @pytest.mark.parametrize('vendor', ['intel', 'amd'])
 def test_named_bits_agree_with_libvirt_cpu_map(vendor, cpu_map):
     """Where our field and a libvirt feature share a name, they share the bit; where they share a
-    bit, they share the name (or the difference is in LIBVIRT_NAMES / NO_FIELD)."""
+    bit, they share the name (or libvirt has no field of ours there: NO_FIELD)."""
     by_location = _fields_by_location(vendor)
     problems = []
     for f in sorted(fields_for(vendor).values(), key=lambda f: f.name):
@@ -394,24 +373,24 @@ def test_named_bits_agree_with_libvirt_cpu_map(vendor, cpu_map):
         if f is None:
             if feature not in NO_FIELD[vendor]:
                 problems.append('libvirt %s at %r: no field of ours there' % (feature, location))
-        elif feature not in NO_FIELD[vendor] and _libvirt_name(f, cpu_map) != feature \
-                and LIBVIRT_NAMES.get(f.name) != feature:
+        elif feature not in NO_FIELD[vendor] and _libvirt_name(f, cpu_map) != feature:
             problems.append('libvirt %s is our %s (%s, qemu=%s)' % (feature, f.name, f.location, f.qemu))
     assert not problems, 'field table vs libvirt cpu_map:\n  ' + '\n  '.join(problems)
 
 
 @pytest.mark.parametrize('vendor', ['intel', 'amd'])
 def test_libvirt_spelling_differences_are_listed(vendor, cpu_map):
-    """LIBVIRT_NAMES is exactly the set of our fields libvirt spells differently from qemu=/name."""
+    """The table's ``libvirt`` column is set exactly where libvirt spells the bit differently from
+    our QEMU name, and only there."""
     found = {}
     for f in fields_for(vendor).values():
         if f.width != 1:
             continue
         for location in _field_locations(f):
             feature = cpu_map.locations.get(location)
-            if feature is not None and feature != (f.qemu or f.name):
+            if feature is not None and feature != f.qemu_name:
                 found[f.name] = feature
-    listed = {name: feature for name, feature in LIBVIRT_NAMES.items() if name in fields_for(vendor)}
+    listed = {f.name: f.libvirt for f in fields_for(vendor).values() if f.libvirt}
     assert found == listed
 
 
@@ -420,7 +399,7 @@ def test_differences_are_documented(collection_root):
     path = collection_root / DOCS
     assert path.is_file(), '%s is missing' % DOCS
     text = path.read_text(encoding='utf-8')
-    names = set(LIBVIRT_NAMES) | set(LIBVIRT_NAMES.values())
+    names = set(_libvirt_spellings()) | set(_libvirt_spellings().values())
     for entry in EXPECTED.values():
         names |= entry.features
     for features in NO_FIELD.values():

@@ -1,14 +1,16 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that turn a profile into VMM configuration: cloud-hypervisor CPU profile data and a
-Firecracker custom CPU template. The profile is validated against its schema first; nothing is
-returned for a profile that is invalid or that the target cannot express."""
+"""Filters that turn a profile into VMM configuration: cloud-hypervisor CPU profile data, a
+Firecracker custom CPU template and a libvirt guest CPU definition. The profile is validated against
+its schema first; nothing is returned for a profile that is invalid or that the target cannot express."""
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_firecracker import reported_subleaves, to_firecracker
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export_libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import facts_mapping
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
@@ -49,6 +51,22 @@ def firecracker(profile, facts=None):
         raise AnsibleFilterError('vmcpu.profiles.to_firecracker: profile %s: %s' % (_profile_name(profile), exc)) from None
 
 
+def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
+    try:
+        _validated(profile)
+        if not isinstance(cpu_map_dir, str):
+            raise VmcpuError('cpu_map_dir must be a directory path, got %s.' % type(cpu_map_dir).__name__)
+        exported = to_libvirt_xml(profile, cpu_map_dir)
+    except VmcpuError as exc:
+        raise AnsibleFilterError('vmcpu.profiles.to_libvirt_xml: profile %s: %s' % (_profile_name(profile), exc)) from None
+    if exported.unnamed:
+        # Not an error: what QEMU then gives the guest for them is its own choice (docs/libvirt.md).
+        Display().warning(('vmcpu.profiles.to_libvirt_xml: profile %s keeps features libvirt\'s CPU map has no name ' +
+                           'for, so the CPU definition cannot require them: %s') % (profile['name'], ', '.join(exported.unnamed)))
+    return exported.xml
+
+
 class FilterModule:
     def filters(self):
-        return {'to_cloud_hypervisor': cloud_hypervisor, 'to_firecracker': firecracker}
+        return {'to_cloud_hypervisor': cloud_hypervisor, 'to_firecracker': firecracker,
+                'to_libvirt_xml': libvirt_xml}

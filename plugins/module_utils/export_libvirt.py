@@ -20,7 +20,9 @@ Why this shape:
   domain XML documentation); the profile is for one vendor and the host check refuses the others.
 - Base model: the installed libvirt CPU map (``cpu_map/index.xml`` and the files it includes) is
   read, models inherit the features and vendor of a ``<model name='Parent'/>`` they name, and only
-  models of the profile's vendor are candidates. The chosen model needs the fewest ``<feature>``
+  models of the profile's vendor are candidates. A model feature marked ``removed='yes'`` (QEMU
+  dropped it from its model, e.g. ``monitor`` of EPYC) is not part of the model for libvirt: its own
+  expansion (``virsh cpu-baseline --features``) leaves it out, so it needs no disable line. The chosen model needs the fewest ``<feature>``
   lines (require + disable); ties go to fewer disable lines (a model that is a subset of the profile),
   then to the model name, so the result does not depend on file order.
 - Features, by the field table's libvirt name (``Field.libvirt_name``; the mapping lives there only):
@@ -103,7 +105,7 @@ def _read_cpu_map(directory):
             for child in element:
                 if child.tag == 'vendor':
                     vendor = child.get('name')
-                elif child.tag == 'feature':
+                elif child.tag == 'feature' and child.get('removed') != 'yes':
                     names.add(child.get('name'))
             models[element.get('name')] = Model(element.get('name'), vendor, frozenset(names))
     return CpuMap(directory, frozenset(features), models)

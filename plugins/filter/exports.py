@@ -1,8 +1,9 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters that turn a profile into VMM configuration: cloud-hypervisor CPU profile data, a
-Firecracker custom CPU template and a libvirt guest CPU definition. The profile is validated against
-its schema first; nothing is returned for a profile that is invalid or that the target cannot express."""
+Firecracker custom CPU template, a libvirt guest CPU definition and a QEMU -cpu argument. The profile
+is validated against its schema first; nothing is returned for a profile that is invalid or that the
+target cannot express."""
 
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
@@ -11,6 +12,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_firecracker import reported_subleaves, to_firecracker
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_libvirt import CPU_MAP_DIR, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export_qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import facts_mapping
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
@@ -66,7 +68,20 @@ def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
     return exported.xml
 
 
+def qemu_cpu(profile):
+    try:
+        _validated(profile)
+        exported = to_qemu_cpu(profile)
+    except VmcpuError as exc:
+        raise AnsibleFilterError('vmcpu.profiles.to_qemu_cpu: profile %s: %s' % (_profile_name(profile), exc)) from None
+    if exported.unexpressed:
+        # Not an error: the guest gets less than the profile keeps, never more (docs/qemu.md).
+        Display().warning('vmcpu.profiles.to_qemu_cpu: profile %s keeps features the -cpu argument cannot ask for (%s)'
+                          % (profile['name'], exported.summary()))
+    return exported.argument
+
+
 class FilterModule:
     def filters(self):
         return {'to_cloud_hypervisor': cloud_hypervisor, 'to_firecracker': firecracker,
-                'to_libvirt_xml': libvirt_xml}
+                'to_libvirt_xml': libvirt_xml, 'to_qemu_cpu': qemu_cpu}

@@ -33,6 +33,13 @@ class FieldIndex:
         for f in self.by_name.values():
             for dependency in f.depends:
                 self.dependents.setdefault(dependency, []).append(f.name)
+        # (field, its dependency fields) of every field that has dependencies, in table order.
+        self.depends = [(f, tuple(self.by_name[d] for d in f.depends)) for f in self.by_name.values() if f.depends]
+        # Register key -> the bits of its feature flags (their count ranks hosts by strength).
+        self.flag_masks = {}
+        for f in self.by_name.values():
+            if f.kind == Kind.FLAG:
+                self.flag_masks[f.key] = self.flag_masks.get(f.key, 0) | f.mask
 
     def resolve(self, name):
         """Our field name for ``name`` (ours or QEMU's), or None."""

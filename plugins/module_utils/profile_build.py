@@ -61,40 +61,91 @@ class _Registers:
 
 def _strength(layout):
     """``strength(baseline)``: how many contract feature bits a baseline has (fewest = weakest)."""
-    flag_masks = {}
-    for f in layout.by_name.values():
-        if f.kind == Kind.FLAG:
-            flag_masks[f.key] = flag_masks.get(f.key, 0) | f.mask
+    flag_masks = layout.flag_masks
     return lambda baseline: sum(bin(baseline.registers.get(key, 0) & mask).count('1')
                                 for key, mask in flag_masks.items())
 
 
-def _compose(layout, cluster, target_registers, adjustments):
-    """Register values and masks from the merge result, the target host and the policies."""
-    regs = _Registers()
-    disabled = {}
-    for register in layout.registers:
-        for subleaf in range(register.subleaves[0], register.subleaves[1] + 1):
-            key = (register.source, register.leaf, subleaf, register.register)
-            merged = cluster.registers.get(key, 0)
-            value = mask = 0
+class _Plan:
+    """What the policies make of every register, worked out once per (vendor, adjustments): a
+    profile's fixed cost would otherwise be a walk over the ~6,000 (field, sub-leaf) pairs of the
+    table on every build.
+
+    Per register key: ``mask`` (bits the profile fixes), ``full``, ``static`` (the fixed bits'
+    static part, the value every register starts from), ``from_merge`` and ``from_target`` (bits
+    taken from the cluster meet and from the target host; non-zero masks only) and ``static_flags``
+    (``(mask, name, reason)`` of the one-bit features a static policy turns off). ``features`` and
+    ``fields``: the ``(name, field)`` pairs of the decoded view, by name."""
+
+    def __init__(self, layout, adjustments):
+        self.mask, self.full, self.static = {}, {}, {}
+        self.from_merge, self.from_target, self.static_flags = {}, {}, {}
+        for register in layout.registers:
+            mask = static = from_merge = from_target = 0
+            static_flags = []
             for f in register.fields:
                 policy, static_value = field_policy(f, adjustments)
                 if f.kind == Kind.VMM or policy == Policy.PASSTHROUGH:
                     continue
                 mask |= f.mask
                 if policy == Policy.STATIC or f.kind == Kind.RESERVED:
-                    value |= static_value << f.first_bit
-                    if f.kind in (Kind.FLAG, Kind.DERIVED) and f.width == 1 and merged & f.mask:
-                        disabled.setdefault(f.name, 'disabled by %s' % (
-                            adjustments[f.name].origin if f.name in adjustments else 'default policy static: 0'))
+                    static |= static_value << f.first_bit
+                    if f.kind in (Kind.FLAG, Kind.DERIVED) and f.width == 1:
+                        static_flags.append((f.mask, f.name, 'disabled by %s' % (
+                            adjustments[f.name].origin if f.name in adjustments else 'default policy static: 0')))
                 elif f.kind == Kind.IDENTITY:
-                    value |= target_registers.get(key, 0) & f.mask
+                    from_target |= f.mask
                 else:
-                    value |= merged & f.mask
-            regs.value[key] = value
-            regs.mask[key] = mask
-            regs.full[key] = (1 << register.width) - 1
+                    from_merge |= f.mask
+            for subleaf in range(register.subleaves[0], register.subleaves[1] + 1):
+                key = (register.source, register.leaf, subleaf, register.register)
+                self.mask[key] = mask
+                self.full[key] = (1 << register.width) - 1
+                self.static[key] = static
+                if from_merge:
+                    self.from_merge[key] = from_merge
+                if from_target:
+                    self.from_target[key] = from_target
+                if static_flags:
+                    self.static_flags[key] = tuple(static_flags)
+        self.features, self.fields = [], []
+        for name, f in sorted(layout.by_name.items()):
+            if f.kind == Kind.VMM or not self.mask.get(_key(f, f.subleaves[0]), 0) & f.mask:
+                continue
+            if f.kind in (Kind.FLAG, Kind.DERIVED) and f.width == 1:
+                self.features.append((name, f))
+            elif f.subleaves[0] == f.subleaves[1] and field_policy(f, adjustments)[0] == Policy.INHERIT:
+                self.fields.append((name, f))
+
+
+_PLANS = {}
+
+
+def _plan(layout, adjustments):
+    cache_key = (layout.vendor, tuple(sorted(adjustments.items())))
+    if cache_key not in _PLANS:
+        _PLANS[cache_key] = _Plan(layout, adjustments)
+    return _PLANS[cache_key]
+
+
+def _compose(plan, cluster, target_registers):
+    """Register values and masks from the merge result, the target host and the policies."""
+    regs = _Registers()
+    regs.mask, regs.full = plan.mask, plan.full     # read-only from here on, shared between builds
+    regs.value = value = dict(plan.static)
+    from_merge = plan.from_merge
+    for key, merged in cluster.registers.items():
+        if key in from_merge:
+            value[key] |= merged & from_merge[key]
+    for key, mask in plan.from_target.items():
+        value[key] |= target_registers.get(key, 0) & mask
+    disabled = {}
+    for key, static_flags in plan.static_flags.items():
+        merged = cluster.registers.get(key, 0)
+        if merged:
+            for mask, name, reason in static_flags:
+                if merged & mask:
+                    disabled.setdefault(name, reason)
     return regs, disabled
 
 
@@ -103,13 +154,13 @@ def _close_dependencies(layout, regs, disabled):
     changed = True
     while changed:
         changed = False
-        for name, f in layout.by_name.items():
-            if not f.depends or not regs.read(f):
+        for f, depends in layout.depends:
+            if not regs.read(f):
                 continue
-            missing = [d for d in f.depends if not regs.read(layout.by_name[d])]
+            missing = [d.name for d in depends if not regs.read(d)]
             if missing:
                 regs.write(f, 0)
-                disabled[name] = 'requires %s' % ', '.join(missing)
+                disabled[f.name] = 'requires %s' % ', '.join(missing)
                 changed = True
 
 
@@ -227,21 +278,11 @@ def _hex_entries(regs, source, keys_seen):
     return entries
 
 
-def _decoded(layout, regs, adjustments):
+def _decoded(plan, regs):
     """The decoded view: kept feature flags, and the values of the multi-bit fields the profile
     inherits from its hosts (static ones are the table's defaults and say nothing about the hosts)."""
-    features, fields = [], {}
-    for name, f in sorted(layout.by_name.items()):
-        key = _key(f, f.subleaves[0])
-        if f.kind == Kind.VMM or not regs.mask.get(key, 0) & f.mask:
-            continue
-        value = regs.read(f)
-        if f.kind in (Kind.FLAG, Kind.DERIVED) and f.width == 1:
-            if value:
-                features.append(name)
-        elif f.subleaves[0] == f.subleaves[1] and field_policy(f, adjustments)[0] == Policy.INHERIT:
-            fields[name] = value
-    return features, fields
+    return ([name for name, f in plan.features if regs.read(f)],
+            {name: regs.read(f) for name, f in plan.fields})
 
 
 def _portable_source(source):
@@ -275,11 +316,12 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
         host_group.hosts.sort()
     cluster = fleet.cluster()
     target, identity = fleet.choose_target(_strength(layout))
-    regs, disabled = _compose(layout, cluster, identity, adjustments)
+    plan = _plan(layout, adjustments)
+    regs, disabled = _compose(plan, cluster, identity)
     _close_dependencies(layout, regs, disabled)
     _derive_xsave(layout, regs, disabled)
     _check_required_features(layout, adjustments, distinct, regs, disabled)
-    features_on, fields = _decoded(layout, regs, adjustments)
+    features_on, fields = _decoded(plan, regs)
     views = fleet.views()
     profile = {
         'schema_version': PROFILE_SCHEMA_VERSION,

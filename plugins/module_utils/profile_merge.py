@@ -10,6 +10,10 @@ their minimum, ``equal`` fields must agree. The meet of two ``Baseline`` values 
 combined later with the same result as one pass.
 """
 
+import collections
+import functools
+import itertools
+import operator
 from dataclasses import dataclass, field
 from typing import Dict, Tuple
 
@@ -169,9 +173,42 @@ def host_baseline(view):
 
 
 def merge_all(baselines):
-    """Fold ``meet`` over a non-empty sequence of baselines."""
-    iterator = iter(baselines)
-    result = next(iterator)
-    for other in iterator:
-        result = meet(result, other)
-    return result
+    """The meet of a non-empty sequence of baselines: what folding ``meet`` over it gives.
+
+    AND, OR, min and "equal" are idempotent, so each register is merged over its distinct values
+    once instead of once per baseline: distinct hosts of a fleet share most register values. When
+    the baselines cannot meet, the fold runs instead, so the error names the same hosts."""
+    baselines = list(baselines)
+    if len(baselines) == 1:
+        return baselines[0]
+    vendor = baselines[0].vendor
+    if any(b.vendor != vendor for b in baselines):
+        return functools.reduce(meet, baselines)
+    rules = register_rules(vendor)
+    counts = collections.Counter(itertools.chain.from_iterable(b.registers.items() for b in baselines))
+    values = {}
+    present = collections.Counter()
+    for (key, value), count in counts.items():
+        values.setdefault(key, []).append(value)
+        present[key] += count
+    merged = {}
+    for key, distinct in values.items():
+        if present[key] < len(baselines):
+            distinct.append(0)      # a baseline without the register has it zero
+        rule = rules[key]
+        value = (functools.reduce(operator.and_, distinct) & rule.and_mask
+                 | functools.reduce(operator.or_, distinct) & rule.or_mask)
+        for mask, field_name in rule.min_fields:
+            value |= min(v & mask for v in distinct)
+        for mask, field_name in rule.equal_fields:
+            field_values = {v & mask for v in distinct} - {0}
+            if len(field_values) > 1:
+                return functools.reduce(meet, baselines)
+            value |= field_values.pop() if field_values else 0
+        if value:
+            merged[key] = value
+    origin = {}
+    for b in reversed(baselines):
+        origin.update(b.equal_origin)     # the first baseline that set a field names it
+    return Baseline(vendor, tuple(itertools.chain.from_iterable(b.hosts for b in baselines)), merged,
+                    {k: v for k, v in origin.items() if k[0] in merged})

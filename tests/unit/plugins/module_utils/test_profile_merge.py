@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The meet of host baselines is associative, commutative and idempotent, over real CPUs."""
 
+import functools
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -141,3 +143,32 @@ def test_a_component_no_feature_of_the_host_uses_is_not_compared(baselines_by_ve
     size_key = ('cpuid', 0xD, 9, 'eax')
     assert size_key not in zen2.registers and zen3.registers[size_key] == 8
     assert meet(zen3, zen2).registers[size_key] == 8
+
+
+def test_merge_all_is_the_fold_of_meet(baselines_by_vendor):
+    """merge_all merges each register over its distinct values; the result, and the error when the
+    hosts cannot meet, are those of folding meet over the hosts in order."""
+    @given(st.data())
+    def check(data):
+        hosts = _hosts(data.draw, baselines_by_vendor, data.draw(st.integers(2, 6)))
+        if data.draw(st.booleans()):
+            hosts.append(hosts[0])
+        if data.draw(st.booleans()):
+            # A host whose clflush_size (an equal field) differs from the others': no meet.
+            odd = data.draw(st.sampled_from(hosts))
+            key = next(k for k, rule in register_rules(odd.vendor).items()
+                       if any(name == 'clflush_size' for mask, name in rule.equal_fields))
+            registers = dict(odd.registers)
+            registers[key] = (registers.get(key, 0) & ~0xFF00) | (16 << 8)
+            hosts.insert(data.draw(st.integers(0, len(hosts))), baseline_of(odd.vendor, 'odd-host', registers))
+        try:
+            folded = functools.reduce(meet, hosts)
+        except VmcpuError as error:
+            with pytest.raises(VmcpuError) as merged_error:
+                merge_all(hosts)
+            assert str(merged_error.value) == str(error)
+            return
+        merged = merge_all(hosts)
+        assert (merged.registers, merged.hosts, merged.equal_origin) == \
+            (folded.registers, folded.hosts, folded.equal_origin)
+    check()

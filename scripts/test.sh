@@ -16,7 +16,8 @@
 # untracked-but-not-ignored files are copied into such a tree in a temporary folder, and every stage
 # runs there. Tests that read ../shared find it through VMCPU_SHARED (the real checkout's ../shared).
 # Environment: VMCPU_KEEP_TREE=1 keeps the temporary tree; VMCPU_STAGES="units lint" runs only
-# those stages (for local iteration; CI runs all).
+# those stages and VMCPU_TARGETS="a b" only those integration targets (for local iteration; CI runs
+# all).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,8 +26,8 @@ cd "$ROOT"
 ALL_STAGES=(sanity-2.19 sanity-2.21 units integration molecule lint)
 read -r -a STAGES <<<"${VMCPU_STAGES:-${ALL_STAGES[*]}}"
 PARTIAL=""
-if [ -n "${VMCPU_STAGES:-}" ]; then
-    PARTIAL="PARTIAL RUN (VMCPU_STAGES=\"$VMCPU_STAGES\"): the other stages were not run"
+if [ -n "${VMCPU_STAGES:-}${VMCPU_TARGETS:-}" ]; then
+    PARTIAL="PARTIAL RUN (VMCPU_STAGES=\"${VMCPU_STAGES:-}\" VMCPU_TARGETS=\"${VMCPU_TARGETS:-}\"): the rest was not run"
     echo "$PARTIAL"
 fi
 SKIP_RC=77
@@ -136,7 +137,9 @@ stage_integration() {
     targets="$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)"
     [ "$targets" -gt 0 ] || { echo "FAIL: no integration targets under tests/integration/targets" >&2; exit 1; }
     echo "$targets target(s)"
-    "$VENV/bin/ansible-test" integration --local --python 3.11 --color no
+    local selected=()
+    read -r -a selected <<<"${VMCPU_TARGETS:-}"
+    "$VENV/bin/ansible-test" integration --local --python 3.11 --color no "${selected[@]}"
 }
 
 stage_molecule() {

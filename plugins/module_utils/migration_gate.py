@@ -35,6 +35,27 @@ def gate_paths(root, profile_name):
         os.path.join(etc, 'migration.json'), os.path.join(etc, LOCK_NAME)
 
 
+def export_paths(root, profile_name, files):
+    """``(profiles dir, lock file, {file name: path})`` for VMM files written next to the deployed
+    profile ``<name>.json``; every name must be ``<name>.<suffix>``, a plain file name, and not the
+    profile itself."""
+    _, profiles, profile_path, _, lock = gate_paths(root, profile_name)
+    if not files:
+        raise VmcpuError('no files to write for profile %s.' % profile_name)
+    paths = {}
+    for file_name in sorted(files):
+        if not isinstance(files[file_name], str):
+            raise VmcpuError('the content of %s is a %s, not text.' % (file_name, type(files[file_name]).__name__))
+        path = os.path.join(profiles, file_name)
+        if (not file_name.startswith(profile_name + '.') or '/' in file_name or '\0' in file_name
+                or file_name.endswith('.') or path == profile_path):
+            raise VmcpuError('invalid export file name %r: it must be %s.<suffix>, a file name without '
+                             'folders, and not %s.json (the deployed profile).'
+                             % (file_name, profile_name, profile_name))
+        paths[file_name] = path
+    return profiles, lock, paths
+
+
 def profile_text(profile):
     """The deployed profile: canonical, so the same profile always gives the same bytes."""
     return json.dumps(profile, indent=4, sort_keys=True) + '\n'

@@ -112,56 +112,12 @@ backup_files:
   elements: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import make_dirs, read_text, replace_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import (
     gate_lock, gate_paths, keep_checked_at, new_record, profile_text, read_record, record_text)
-
-
-def _read(path):
-    try:
-        with open(path, 'r') as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VmcpuError('cannot read %s: %s.' % (path, exc))
-
-
-def _makedirs(path):
-    try:
-        os.makedirs(path, mode=0o755, exist_ok=True)
-    except OSError as exc:
-        raise VmcpuError('cannot create the folder %s: %s.' % (path, exc.strerror))
-
-
-def _write(module, path, text, result):
-    """Replace ``path`` atomically when its content differs; set mode and owner either way."""
-    before = _read(path)
-    changed = before != text
-    if changed:
-        result['diff'].append({'before_header': path if before is not None else '%s (absent)' % path,
-                               'after_header': path, 'before': before or '', 'after': text})
-        if not module.check_mode:
-            if before is not None and module.params['backup']:
-                result['backup_files'].append(module.backup_local(path))
-            directory = os.path.dirname(path)
-            temp = os.path.join(directory, '.%s.%d.tmp' % (os.path.basename(path), os.getpid()))
-            try:
-                with open(temp, 'w') as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            except OSError as exc:
-                raise VmcpuError('cannot write %s: %s.' % (temp, exc.strerror))
-            module.atomic_move(temp, path)
-    if os.path.exists(path):
-        file_args = module.load_file_common_arguments({'mode': '0644', 'owner': module.params['owner']}, path=path)
-        changed = module.set_fs_attributes_if_different(file_args, changed) or changed
-    return changed
 
 
 def apply_gate_files(module):
@@ -173,20 +129,20 @@ def apply_gate_files(module):
                         params['checked_at'])
 
     def run():
-        previous = read_record(_read(record_path))
+        previous = read_record(read_text(record_path))
         final = keep_checked_at(previous, record)
         result['previous_state'] = previous.get('state') if previous else None
         result['state_changed'] = previous is None or any(
             previous.get(key) != final[key] for key in ('state', 'profile', 'digest'))
         result['record'] = final
-        changed = _write(module, profile_path, profile_text(params['profile']), result)
-        changed = _write(module, record_path, record_text(final), result) or changed
+        changed = replace_file(module, profile_path, profile_text(params['profile']), result)
+        changed = replace_file(module, record_path, record_text(final), result) or changed
         result['changed'] = changed
 
     if module.check_mode:
         run()
     else:
-        _makedirs(profiles_dir)
+        make_dirs(profiles_dir)
         with gate_lock(lock_path, params['lock_timeout']):
             run()
     return result

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import (
-    gate_lock, gate_paths, keep_checked_at, new_record, read_record, record_text)
+    export_paths, gate_lock, gate_paths, keep_checked_at, new_record, read_record, record_text)
 
 PROFILE = {'name': 'fleet', 'digest': 'sha256:' + 'a' * 64}
 
@@ -28,6 +28,26 @@ def test_gate_paths_under_root():
 def test_gate_paths_refuse_names_that_leave_the_folder(name):
     with pytest.raises(VmcpuError, match='invalid profile name'):
         gate_paths('/srv', name)
+
+
+def test_export_paths_next_to_the_deployed_profile():
+    profiles, lock, paths = export_paths('/srv/h1', 'fleet', {'fleet.cpuid.json': '{}', 'fleet.msr.json': '{}'})
+    assert profiles == '/srv/h1/etc/vmcpu/profiles' and lock == '/srv/h1/etc/vmcpu/.gate.lock'
+    assert paths == {'fleet.cpuid.json': '/srv/h1/etc/vmcpu/profiles/fleet.cpuid.json',
+                     'fleet.msr.json': '/srv/h1/etc/vmcpu/profiles/fleet.msr.json'}
+
+
+@pytest.mark.parametrize('file_name', ['fleet.json', 'other.cpuid.json', 'fleet.x/../../y', 'fleet.', 'fleet'])
+def test_export_paths_refuse_other_names(file_name):
+    with pytest.raises(VmcpuError, match="invalid export file name '%s'" % file_name.replace('.', r'\.')):
+        export_paths('/srv', 'fleet', {'fleet.ok.json': '{}', file_name: '{}'})
+
+
+def test_export_paths_want_text_and_at_least_one_file():
+    with pytest.raises(VmcpuError, match='the content of fleet.msr.json is a dict, not text'):
+        export_paths('/srv', 'fleet', {'fleet.msr.json': {}})
+    with pytest.raises(VmcpuError, match='no files to write for profile fleet'):
+        export_paths('/srv', 'fleet', {})
 
 
 def test_record_states():

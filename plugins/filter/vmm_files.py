@@ -1,0 +1,27 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filter vmm_files: the files of a profile's VMM exports, by file name."""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.vmm_files import vmm_files
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
+
+
+def profile_vmm_files(profile, vmms):
+    name = profile.get('name', '(unnamed)') if isinstance(profile, dict) else '(not a mapping)'
+    try:
+        if not isinstance(profile, dict):
+            raise VmcpuError('expected a profile (a mapping), got %s.' % type(profile).__name__)
+        if isinstance(vmms, str) or not all(isinstance(vmm, str) for vmm in vmms):
+            raise VmcpuError('vmms must be a list of VMM names, got %r.' % (vmms,))
+        validate(profile, PROFILE, 'profile %s' % name)
+        return vmm_files(profile, vmms)
+    except VmcpuError as exc:
+        raise AnsibleFilterError('vmcpu.profiles.vmm_files: profile %s: %s' % (name, exc)) from None
+
+
+class FilterModule:
+    def filters(self):
+        return {'vmm_files': profile_vmm_files}

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
+# The VMM exports of the role vmcpu.profiles.migration_gate (migration_gate_vmms) and the managed
+# blocks in existing VMM configuration files (migration_gate_config_blocks), on local-connection hosts
+# described by real dumps, each with its own migration_gate_root: the files of compatible hosts are
+# exactly what the vmm_files filter gives, incompatible hosts get none; a second run changes nothing;
+# check mode writes nothing and diff mode shows the change; bad input stops with its message.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
+source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
+require_dumps
+out="$OUTPUT_DIR"
+profile="$collection_root/profiles/skylake-server.json"
+cat >"$out/inventory.yml" <<INVENTORY
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: $python
+    gate_roots: $out/roots
+    migration_gate_root: "{{ gate_roots }}/{{ inventory_hostname }}"
+    migration_gate_profile: $profile
+    migration_gate_vmms: [cloud_hypervisor, firecracker]
+    migration_gate_config_blocks:
+      - path: /etc/default/vm-guests
+      - path: /etc/libvirt/qemu/guest.xml
+        marker: "<!-- {mark} vmcpu.profiles migration_gate -->"
+        insertbefore: "^</domain>"
+        block: "  <!-- CPU from {{ inventory_hostname }}'s profile files -->"
+  hosts:
+    skylake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Gold-6152.xml}
+    cascadelake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Platinum-8268.xml}
+    broadwell: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-E5-2650-v4.xml}
+INVENTORY
+cat >"$out/gate.yml" <<'PLAYBOOK'
+- name: Gate
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: vmcpu.profiles.migration_gate
+PLAYBOOK
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+gate() { ansible-playbook -i "$out/inventory.yml" "$out/gate.yml" "$@"; }
+# the VMM configuration files the managed blocks go into
+seed() {
+    for host in skylake cascadelake broadwell; do
+        mkdir -p "$1/$host/etc/default" "$1/$host/etc/libvirt/qemu"
+        printf 'VM_MEMORY=4G\n' >"$1/$host/etc/default/vm-guests"
+        printf '<domain type="kvm">\n  <name>guest</name>\n</domain>\n' >"$1/$host/etc/libvirt/qemu/guest.xml"
+    done
+}
+
+# -- first run: compatible hosts get the exports and the blocks, the incompatible one nothing -------
+seed "$out/roots"
+gate | tee "$out/run1.log"
+"$python" - "$profile" "$out/roots" <<'PYTHON'
+import json, os, stat, sys
+from ansible_collections.vmcpu.profiles.plugins.module_utils.vmm_files import vmm_files
+profile, roots = json.load(open(sys.argv[1])), sys.argv[2]
+expected = vmm_files(profile, ['cloud_hypervisor', 'firecracker'])
+# Made from dumps, the profile knows no KVM MSR index: cloud-hypervisor gets no MSR file.
+assert sorted(expected) == ['skylake-server.cpuid.json', 'skylake-server.firecracker.json'], sorted(expected)
+for host in ('skylake', 'cascadelake'):
+    profiles = os.path.join(roots, host, 'etc', 'vmcpu', 'profiles')
+    assert sorted(os.listdir(profiles)) == sorted(expected) + ['skylake-server.json'], os.listdir(profiles)
+    for name, text in expected.items():
+        path = os.path.join(profiles, name)
+        assert open(path).read() == text, path
+        json.loads(text)
+        st = os.stat(path)
+        assert stat.S_IMODE(st.st_mode) == 0o644 and st.st_uid == 0, (path, oct(st.st_mode))
+    env = open(os.path.join(roots, host, 'etc', 'default', 'vm-guests')).read()
+    assert env == ('VM_MEMORY=4G\n# BEGIN vmcpu.profiles migration_gate\n'
+                   'VMCPU_PROFILE=skylake-server\n'
+                   'VMCPU_PROFILE_DIGEST=%s\n'
+                   'VMCPU_PROFILE_FILE=%s/skylake-server.json\n'
+                   'VMCPU_EXPORT_CPUID_JSON=%s/skylake-server.cpuid.json\n'
+                   'VMCPU_EXPORT_FIRECRACKER_JSON=%s/skylake-server.firecracker.json\n'
+                   '# END vmcpu.profiles migration_gate\n'
+                   % (profile['digest'], profiles, profiles, profiles)), env
+    xml = open(os.path.join(roots, host, 'etc', 'libvirt', 'qemu', 'guest.xml')).read()
+    assert xml.endswith('<!-- END vmcpu.profiles migration_gate -->\n</domain>\n'), xml
+    assert "\n  <!-- CPU from %s's profile files -->\n" % host in xml, xml
+broadwell = os.path.join(roots, 'broadwell', 'etc')
+assert os.listdir(os.path.join(broadwell, 'vmcpu', 'profiles')) == ['skylake-server.json']
+assert open(os.path.join(broadwell, 'default', 'vm-guests')).read() == 'VM_MEMORY=4G\n'
+print('first run: exports and managed blocks on compatible hosts only, as the filter gives them')
+PYTHON
+
+# -- second run: nothing changes -------------------------------------------------------------------
+gate | tee "$out/run2.log"
+for host in skylake cascadelake broadwell; do
+    grep -Eq "^$host +: ok=[0-9]+ +changed=0 " "$out/run2.log" || fail "second run changed $host"
+done
+
+# -- check mode writes nothing; diff mode shows what a run would repair ----------------------------
+seed "$out/checkmode"
+gate -e "gate_roots=$out/checkmode" --check | tee "$out/check.log"
+test ! -e "$out/checkmode/skylake/etc/vmcpu" || { find "$out/checkmode"; fail "check mode wrote files"; }
+grep -q VMCPU "$out/checkmode/skylake/etc/default/vm-guests" && fail "check mode wrote a managed block"
+cpuid="$out/roots/skylake/etc/vmcpu/profiles/skylake-server.cpuid.json"
+sed -i 's/"cpu_vendor": "Intel"/"cpu_vendor": "AMD"/' "$cpuid"
+sed -i 's/^VMCPU_PROFILE=.*/VMCPU_PROFILE=edited/' "$out/roots/skylake/etc/default/vm-guests"
+gate -l skylake --check --diff | tee "$out/diff.log"
+grep -q -- '-  "cpu_vendor": "AMD"' "$out/diff.log" || fail "diff mode shows no removed export line"
+grep -q -- '+  "cpu_vendor": "Intel"' "$out/diff.log" || fail "diff mode shows no added export line"
+grep -q -- '-VMCPU_PROFILE=edited' "$out/diff.log" || fail "diff mode shows no managed block change"
+grep -q '"cpu_vendor": "AMD"' "$cpuid" || fail "check mode repaired the export"
+gate -l skylake | tee "$out/repair.log"
+grep -q '"cpu_vendor": "Intel"' "$cpuid" || fail "the run did not repair the export"
+grep -q '^VMCPU_PROFILE=skylake-server$' "$out/roots/skylake/etc/default/vm-guests" || fail "block not repaired"
+ls "$cpuid".*~ >/dev/null || fail "no backup of the replaced export"
+
+# -- bad input --------------------------------------------------------------------------------------
+expect_failure() {
+    local log="$out/$1" message="$2"
+    shift 2
+    if gate "$@" >"$log" 2>&1; then cat "$log"; fail "run expected to fail succeeded ($log)"; fi
+    grep -qF -- "$message" "$log" || { cat "$log"; fail "no '$message' in $log"; }
+    if grep -q 'Traceback' "$log"; then cat "$log"; fail "traceback in $log"; fi
+    echo "ok: refused with: $message"
+}
+mkdir -p "$out/missing/skylake/etc"
+expect_failure missing-config.log "skylake has no file $out/missing/skylake/etc/default/vm-guests" \
+    -l skylake -e "gate_roots=$out/missing"
+expect_failure bad-vmm.log "migration_gate_vmms must be one or more of" \
+    -e "gate_roots=$out/bad-roots" -e '{"migration_gate_vmms": ["nope"]}'
+test ! -e "$out/bad-roots" || { find "$out/bad-roots"; fail "a refused run touched a host"; }
+
+echo "migration_gate_exports: all checks passed"

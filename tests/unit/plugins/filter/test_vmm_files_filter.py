@@ -1,0 +1,32 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filter vmm_files: bad input fails with one sentence naming the profile."""
+
+import json
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.vmcpu.profiles.plugins.filter.vmm_files import profile_vmm_files
+
+
+@pytest.fixture(scope='module')
+def profile(collection_root):
+    return json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
+
+
+def test_files_of_a_valid_profile(profile):
+    assert sorted(profile_vmm_files(profile, ['cloud_hypervisor'])) == ['skylake-server.cpuid.json']
+
+
+@pytest.mark.parametrize('make, vmms, message', [
+    (lambda p: [p], ['firecracker'], r'profile \(not a mapping\): expected a profile \(a mapping\), got list\.'),
+    (lambda p: dict(p, vendor='CyrixInstead'), ['firecracker'],
+     'profile skylake-server: profile skylake-server does not match profile.schema.json at vendor'),
+    (lambda p: p, 'firecracker', "profile skylake-server: vmms must be a list of VMM names, got 'firecracker'"),
+    (lambda p: p, ['xen'], 'profile skylake-server: no export for xen; known VMMs: '),
+])
+def test_refusals(profile, make, vmms, message):
+    with pytest.raises(AnsibleFilterError, match='^vmcpu.profiles.vmm_files: ' + message):
+        profile_vmm_files(make(profile), vmms)

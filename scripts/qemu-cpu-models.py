@@ -12,8 +12,10 @@ a static expansion, which are exactly QEMU's feature bit names, without the alia
 switches such as ``enforce`` or ``l3-cache`` that a full expansion also lists), and for every
 versioned CPU model its vendor and the features it turns on. Only versioned models are kept: QEMU
 guarantees that ``Skylake-Server-v4`` never changes, while an unversioned alias may point to another
-version in a later QEMU. TCG does not filter a model's features when it is expanded, so the data
-does not depend on the machine it was captured on. The QMP client is also what the unit tests use
+version in a later QEMU. Expansion does not filter a model by what the machine can run, so the
+data does not depend on the machine it was captured on; it is TCG's view of each model (KVM and TCG
+change a few properties on every model, ``export_qemu.ACCELERATOR_DEFAULTS``, which the export always
+writes out). The QMP client is also what the unit tests use
 to validate exported ``-cpu`` arguments.
 """
 
@@ -26,8 +28,13 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, 'plugins', 'module_utils', 'qemu_cpu_models.py')
 QEMU = 'qemu-system-x86_64'
-QEMU_ARGS = ('-machine', 'none', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-qmp', 'stdio')
+QEMU_ARGS = ('-machine', 'none', '-nodefaults', '-display', 'none', '-qmp', 'stdio')
 VERSIONED = re.compile(r'-v[0-9]+$')
+# Features whose dependents QEMU clears while they are off (feature_dependencies in target/i386/cpu.c):
+# a model's dependents of such a feature appear only when the argument turns it on. Turning every
+# feature on alone in every QEMU 7.2 model showed that vmx (the VMX capability bits, vmx-*) is the only
+# one that hides bits a model defines.
+PARENTS = ('vmx',)
 # Boolean properties of a static expansion that are not CPUID or feature-MSR bits: lmce turns on
 # local machine-check exceptions (MCG_CAP), which no field of the profile describes.
 NOT_FEATURE_BITS = frozenset(('lmce',))
@@ -38,19 +45,20 @@ HEADER = '''# Copyright: vmcpu.profiles contributors
 %s; do not edit: regenerate, and tests/unit/plugins/module_utils/test_export_qemu.py checks it).
 
 FEATURES: the name of every CPUID and feature-MSR property QEMU knows (its -cpu +f/-f names).
-MODELS: versioned model name -> (vendor, the features the model turns on).
+MODELS: versioned model name -> (vendor, the features the model turns on, {feature: the further features
+the model turns on once that feature is on}: QEMU clears e.g. a model's VMX capabilities while vmx is off).
 """
 
 '''
 
 
-def qmp(commands):
-    """The answers of one QEMU process to ``commands`` (QMP command dicts), in order; raises
-    ``RuntimeError`` with QEMU's message when a command fails."""
+def qmp(commands, accel='tcg'):
+    """The answers of one QEMU process (accelerator ``accel``) to ``commands`` (QMP command dicts), in
+    order; raises ``RuntimeError`` with QEMU's message when a command fails."""
     lines = [json.dumps({'execute': 'qmp_capabilities'})]
     lines.extend(json.dumps(command) for command in commands)
     lines.append(json.dumps({'execute': 'quit'}))
-    process = subprocess.run((QEMU,) + QEMU_ARGS, input='\n'.join(lines) + '\n', capture_output=True,
+    process = subprocess.run((QEMU, '-accel', accel) + QEMU_ARGS, input='\n'.join(lines) + '\n', capture_output=True,
                              text=True, check=False, timeout=300)
     answers = [json.loads(line) for line in process.stdout.splitlines() if line.strip()]
     # Drop the greeting, the capabilities and quit answers and events: one answer per command remains.
@@ -63,27 +71,34 @@ def qmp(commands):
     return [reply['return'] for reply in replies]
 
 
-def expand(models):
-    """``query-cpu-model-expansion`` (full) of each ``(name, {property: value})``: their property dicts."""
+def expand(models, kind='full', accel='tcg'):
+    """``query-cpu-model-expansion`` of type ``kind`` of each ``(name, {property: value})`` under ``accel``:
+    their property dicts."""
     return [answer['model']['props'] for answer in qmp([
-        {'execute': 'query-cpu-model-expansion', 'arguments': {'type': 'full', 'model': {'name': name, 'props': props}}}
-        for name, props in models])]
+        {'execute': 'query-cpu-model-expansion', 'arguments': {'type': kind, 'model': {'name': name, 'props': props}}}
+        for name, props in models], accel)]
 
 
 def capture():
-    """(QEMU version, feature names, {model: (vendor, features on)}) of the installed QEMU."""
+    """(QEMU version, feature names, {model: (vendor, features on, {parent: features +parent adds})})
+    of the installed QEMU."""
     version, definitions = qmp([{'execute': 'query-version'}, {'execute': 'query-cpu-definitions'}])
     names = sorted(d['name'] for d in definitions
                    if VERSIONED.search(d['name']) and not d.get('alias-of') and d.get('migration-safe'))
-    expansions = qmp([{'execute': 'query-cpu-model-expansion', 'arguments': {'type': 'static', 'model': {'name': name}}}
-                      for name in names])
     features = set()
     models = {}
-    for name, expansion in zip(names, expansions):
-        props = expansion['model']['props']
+    plain = expand([(name, {}) for name in names], 'static')
+    with_parent = {parent: expand([(name, {parent: True}) for name in names], 'static') for parent in PARENTS}
+    for position, (name, props) in enumerate(zip(names, plain)):
         bits = {prop for prop, value in props.items() if isinstance(value, bool) and prop not in NOT_FEATURE_BITS}
         features |= bits
-        models[name] = (props['vendor'], sorted(prop for prop in bits if props[prop]))
+        on = {prop for prop in bits if props[prop]}
+        hidden = {}
+        for parent in PARENTS:
+            added = {prop for prop in bits if with_parent[parent][position][prop]} - on - {parent}
+            if added:
+                hidden[parent] = sorted(added)
+        models[name] = (props['vendor'], sorted(on), hidden)
     return version['qemu'], features, models
 
 
@@ -107,10 +122,15 @@ def render(version, features, models):
     lines.extend(wrapped(sorted(features), '    '))
     lines.append('))\n')
     lines.append('MODELS = {')
-    for name, (vendor, on) in sorted(models.items()):
+    for name, (vendor, on, hidden) in sorted(models.items()):
         lines.append('    %r: (%r, frozenset((' % (name, vendor))
         lines.extend(wrapped(on, '        '))
-        lines.append('    ))),')
+        lines.append('    )), {')
+        for parent, added in sorted(hidden.items()):
+            lines.append('        %r: frozenset((' % parent)
+            lines.extend(wrapped(added, '            '))
+            lines.append('        )),')
+        lines.append('    }),')
     lines.append('}')
     return '\n'.join(lines) + '\n'
 

@@ -12,14 +12,18 @@ honour the profile fails loudly instead of running a guest with less. How the ar
   (policy ``passthrough``) are not fixed, and QEMU keeps its own value for them.
 - Names: a field's QEMU property is ``Field.qemu_name`` from the field table, with QEMU's ``_`` -> ``-``
   spelling; ``qemu_cpu_models.FEATURES`` says which properties the QEMU the data was captured from has.
-- The base model is the versioned model of the profile's vendor that needs the fewest terms; ties go
-  to fewer ``-f`` terms (a model that is a subset of the profile), then to the name in sort order. Versioned names (``Skylake-Server-v4``) are the only ones QEMU promises
-  never to change, so the same argument gives the same CPU with every later QEMU.
+- The base model is the versioned model of the profile's vendor that needs the fewest terms about its
+  own features (see ``model_terms``); ties go to fewer ``-f`` terms (a model that is a subset of the
+  profile), then to the name in sort order.
+  Versioned names (``Skylake-Server-v4``) are the only ones QEMU promises never to change, so the same
+  argument gives the same CPU with every later QEMU.
 - Terms: ``+f`` for a wanted feature the model lacks, ``-f`` for a model feature the profile does not
   want, and ``-f`` for a model feature no field describes (the profile zeroes bits it does not know;
-  with QEMU 7.2 no model of a vendor turns such a property on). Properties that KVM or TCG change on
-  every model (``ACCELERATOR_DEFAULTS``) are always written out when the profile fixes them, so the
-  argument means the same under both accelerators.
+  QEMU 7.2 has a few: VMX capabilities our VMX MSR fields do not cover). Model features QEMU hides
+  while a feature they depend on is off count once the argument turns that feature on (an Intel
+  model's VMX capabilities with ``+vmx``). Properties that KVM or TCG change on every model
+  (``ACCELERATOR_DEFAULTS``) are always written out when the profile fixes them, so the argument
+  means the same under both accelerators.
 - Not expressible, returned as warnings: fields the profile keeps that QEMU has no property for, and
   kept fields whose property also sets a field the profile drops (QEMU's ``kvmclock`` sets two bits);
   the guest does not get them from QEMU (``docs/qemu.md`` lists which ones QEMU derives itself).
@@ -108,9 +112,18 @@ def wanted_properties(profile, index, features=FEATURES, version=QEMU_VERSION):
     return wanted, dict(sorted(unexpressed.items()))
 
 
-def model_terms(model_on, wanted, described):
-    """The sorted ``+f``/``-f`` terms that turn a model with features ``model_on`` into ``wanted``;
-    ``described`` are the properties some field of the vendor describes."""
+def model_terms(model, wanted, described):
+    """``(terms, rank)`` for ``model`` (a ``MODELS`` value): the sorted ``+f``/``-f`` terms that turn it
+    into ``wanted`` (``described``: the properties some field of the vendor describes), and how well it
+    fits, lower first: the terms about the model's own features, then its ``-f`` terms among them.
+    Features a model hides behind another one (its VMX capabilities behind vmx) do not count: QEMU
+    gives nearly every model of a generation the same ones, and ranking by them would pick the one
+    model without any (Knights Mill) for every profile that keeps vmx."""
+    hidden = set()
+    for parent, added in model[2].items():
+        if wanted.get(parent):
+            hidden |= added
+    model_on = set(model[1]) | hidden
     terms = []
     for prop, on in wanted.items():
         if on != (prop in model_on) or prop in ACCELERATOR_DEFAULTS:
@@ -118,25 +131,26 @@ def model_terms(model_on, wanted, described):
     for prop in model_on:
         if prop not in described:
             terms.append('-' + prop)
-    return sorted(terms, key=lambda term: term[1:])
+    own = [term for term in terms if term[1:] not in hidden]
+    return sorted(terms, key=lambda term: term[1:]), (len(own), sum(term[0] == '-' for term in own))
 
 
 def to_qemu_cpu(profile, models=None, features=FEATURES, version=QEMU_VERSION):
     """The ``QemuCpu`` of ``profile`` against QEMU's ``models`` (``qemu_cpu_models.MODELS`` by default:
-    ``{versioned name: (vendor, features on)}``); raises ``VmcpuError`` (from ``check_exportable``) for a
-    profile QEMU cannot express: another hypervisor than KVM, a vendor without models."""
+    ``{versioned name: (vendor, features on, {feature: features it brings})}``); raises ``VmcpuError``
+    (from ``check_exportable``) for a profile QEMU cannot express: another hypervisor than KVM, a vendor
+    without models."""
     models = MODELS if models is None else models
-    vendors = sorted({vendor for vendor, _ in models.values()} & set(VENDOR_IDS))
+    vendors = sorted({model[0] for model in models.values()} & set(VENDOR_IDS))
     check_exportable(profile, 'QEMU %s' % version, vendors)
     index = field_index(VENDOR_IDS[profile['vendor']])
     wanted, unexpressed = wanted_properties(profile, index, features, version)
     described = {qemu_property(f) for f in index.by_name.values()}
-    choices = sorted((len(terms), sum(term[0] == '-' for term in terms), name, terms) for name, terms in (
-        (name, model_terms(on, wanted, described)) for name, (vendor, on) in models.items()
-        if vendor == profile['vendor']))
+    choices = sorted(model_terms(model, wanted, described)[::-1] + (name,) for name, model in models.items()
+                     if model[0] == profile['vendor'])
     # check_exportable let only vendors with a model through, so there is a choice.
-    model, terms = choices[0][2:]
-    return QemuCpu(','.join([model] + terms + ['enforce']), model, unexpressed)
+    terms, name = choices[0][1:]
+    return QemuCpu(','.join([name] + terms + ['enforce']), name, unexpressed)
 
 
 def unnamed_fields(vendor, features=FEATURES):

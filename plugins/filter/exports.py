@@ -76,7 +76,7 @@ def qemu_cpu(profile):
         raise AnsibleFilterError('vmcpu.profiles.to_qemu_cpu: profile %s: %s' % (_profile_name(profile), exc)) from None
     if exported.unexpressed:
         # Not an error: the guest gets less than the profile keeps, never more (docs/qemu.md).
-        Display().warning('vmcpu.profiles.to_qemu_cpu: profile %s keeps features the -cpu argument cannot ask for (%s)'
+        Display().warning('vmcpu.profiles.to_qemu_cpu: profile %s keeps fields the -cpu argument cannot ask for (%s)'
                           % (profile['name'], exported.summary()))
     return exported.argument
 

@@ -39,7 +39,8 @@ def export_paths(root, profile_name, files):
     """``(profiles dir, lock file, {file name: path})`` for VMM files written next to the deployed
     profile ``<name>.json``; every name must be ``<name>.<suffix>``, a plain file name, and not the
     profile itself."""
-    _, profiles, profile_path, _, lock = gate_paths(root, profile_name)
+    paths_of_gate = gate_paths(root, profile_name)
+    profiles, profile_path, lock = paths_of_gate[1], paths_of_gate[2], paths_of_gate[4]
     if not files:
         raise VmcpuError('no files to write for profile %s.' % profile_name)
     paths = {}

@@ -7,6 +7,7 @@ KVM feature MSRs) when the facts have it; otherwise the raw CPUID, met across th
 (a hybrid host offers a VM only what all its core types have), flagged as ``raw``.
 """
 
+import itertools
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Dict, FrozenSet, Optional, Tuple
@@ -66,13 +67,14 @@ def _group_registers(entries, msr_values, with_flags, cache):
     registers = cache.get(signature)
     if registers is not None:
         return registers
-    registers = {}
     # Distinct hosts of one model still share most entries: parse each distinct entry once too.
-    for content in contents:
-        parsed = cache.get(content)
-        if parsed is None:
-            parsed = cache[content] = _parse_content(content, with_flags)
-        registers.update(parsed)
+    parsed = list(map(cache.get, contents))
+    if None in parsed:
+        for position, content in enumerate(contents):
+            if parsed[position] is None:
+                parsed[position] = cache[content] = _parse_content(content, with_flags)
+    # A later entry of the same register wins, as with one dict.update per entry.
+    registers = dict(itertools.chain.from_iterable(parsed))
     for index, value in msr_values.items():
         if int(value, 16):
             registers[('msr', int(index, 16), 0, '')] = int(value, 16)

@@ -8,6 +8,7 @@ sizes) -> explanation -> canonical document with a digest. Every step reads the 
 CPUID location is written here.
 """
 
+import collections
 import datetime
 import functools
 import hashlib
@@ -32,6 +33,7 @@ PROFILE_SCHEMA_VERSION = 1
 EXPLAINED_HOSTS = 50
 # Contract kinds where a larger value is better for the guest; for bug_flag, smaller is better.
 _BEST = {Kind.FLAG: max, Kind.MIN: max, Kind.EQUAL: max, Kind.BUG_FLAG: min}
+_HOSTS = operator.attrgetter('hosts')
 
 
 def _key(f, subleaf):
@@ -61,9 +63,13 @@ class _Registers:
 
 def _strength(layout):
     """``strength(baseline)``: how many contract feature bits a baseline has (fewest = weakest)."""
-    flag_masks = layout.flag_masks
-    return lambda baseline: sum(bin(baseline.registers.get(key, 0) & mask).count('1')
-                                for key, mask in flag_masks.items())
+    keys, masks = list(layout.flag_masks), list(layout.flag_masks.values())
+
+    def strength(baseline):
+        # Runs once per distinct host: C loops over the registers (int.bit_count needs Python 3.10).
+        present = map(operator.and_, map(baseline.registers.get, keys, itertools.repeat(0)), masks)
+        return ''.join(map(bin, present)).count('1')
+    return strength
 
 
 class _Plan:
@@ -202,23 +208,32 @@ def _explain(layout, distinct, cluster, regs):
     """For every contract field the hosts disagree on: the merged, best and final values and the
     hosts below the best (the ones that lowered the profile)."""
     explanation = {}
-    keys = set()
+    # The distinct hosts per register value: fields are decoded once per value, not per host, and
+    # the hosts of a value are sorted once per register, not per field.
+    by_item = {}
     for host_group in distinct:
-        keys.update(host_group.baseline.registers)
-    for key in sorted(keys, key=str):
-        # The distinct hosts per register value: fields are decoded once per value, not per host.
-        by_value = {}
-        for host_group in distinct:
-            by_value.setdefault(host_group.baseline.registers.get(key, 0), []).append(host_group)
-        if len(by_value) == 1:
+        for item in host_group.baseline.registers.items():
+            by_item.setdefault(item, []).append(host_group)
+    by_key = {}
+    for (key, value), host_groups in by_item.items():
+        by_key.setdefault(key, {})[value] = host_groups
+    for key, by_value in by_key.items():
+        present = sum(map(len, by_value.values()))
+        if present == len(distinct) and len(by_value) == 1:
             continue
+        if present < len(distinct):
+            # A baseline holds no zero values: the hosts without the register have it zero.
+            by_value[0] = [host_group for host_group in distinct if key not in host_group.baseline.registers]
+        first_hosts = {}
         differing = functools.reduce(operator.or_, by_value) ^ functools.reduce(operator.and_, by_value)
         for f in layout.contract_fields.get(key, ()):
             if not differing & f.mask:
                 continue
             by_field_value = {}
             for value, host_groups in by_value.items():
-                by_field_value.setdefault(f.extract(value), []).extend(host_groups)
+                if value not in first_hosts:
+                    first_hosts[value] = _first_hosts(host_groups)
+                by_field_value.setdefault(f.extract(value), []).append(first_hosts[value])
             if len(by_field_value) == 1:
                 continue
             best = _BEST[f.kind](by_field_value)
@@ -234,18 +249,33 @@ def _explain(layout, distinct, cluster, regs):
     return explanation
 
 
+def _first_hosts(host_groups):
+    """``(the first EXPLAINED_HOSTS host names of host_groups by name, how many hosts they have)``."""
+    host_lists = list(map(_HOSTS, host_groups))
+    count = sum(map(len, host_lists))
+    if count <= 40 * EXPLAINED_HOSTS:
+        names = sorted(itertools.chain.from_iterable(host_lists))
+    else:
+        # Many hosts: each host list is sorted, merge them lazily and stop after EXPLAINED_HOSTS names.
+        names = heapq.merge(*host_lists)
+    return list(itertools.islice(names, EXPLAINED_HOSTS)), count
+
+
 def _limited_by(by_field_value, best):
     """The hosts below ``best`` with their values: the first ``EXPLAINED_HOSTS`` by name, and how
-    many there are in all (a fleet of thousands would otherwise repeat every name per field)."""
-    below = [(host_group.hosts, value) for value, host_groups in by_field_value.items() if value != best
-             for host_group in host_groups]
-    count = sum(len(hosts) for hosts, value in below)
-    if count <= 40 * EXPLAINED_HOSTS:
-        pairs = sorted((host, value) for hosts, value in below for host in hosts)
-        return {'limited_by': dict(pairs[:EXPLAINED_HOSTS]), 'limited_by_count': count}
-    # Many hosts: each host list is sorted, merge them lazily and stop after EXPLAINED_HOSTS names.
-    merged = heapq.merge(*(zip(hosts, itertools.repeat(value)) for hosts, value in below))
-    return {'limited_by': dict(itertools.islice(merged, EXPLAINED_HOSTS)), 'limited_by_count': count}
+    many there are in all (a fleet of thousands would otherwise repeat every name per field).
+    ``by_field_value`` maps a field value to the ``_first_hosts`` of the register values that have it."""
+    below = [(value, firsts) for value, firsts in by_field_value.items() if value != best]
+    count = sum(count for value, firsts in below for names, count in firsts)
+    # The first names of the union are among the first names of each part.
+    if len(below) == 1:
+        # One value below the best, as for every one-bit field: the names alone are sorted.
+        value, firsts = below[0]
+        names = sorted(itertools.chain.from_iterable(names for names, count in firsts))
+        return {'limited_by': dict.fromkeys(names[:EXPLAINED_HOSTS], value), 'limited_by_count': count}
+    pairs = sorted(itertools.chain.from_iterable(zip(names, itertools.repeat(value))
+                                                 for value, firsts in below for names, count in firsts))
+    return {'limited_by': dict(pairs[:EXPLAINED_HOSTS]), 'limited_by_count': count}
 
 
 def _check_required_features(layout, adjustments, distinct, regs, disabled):

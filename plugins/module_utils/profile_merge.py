@@ -82,6 +82,16 @@ def merged_masks(vendor):
     return _MASKS_CACHE[vendor]
 
 
+_EQUAL_KEYS_CACHE = {}
+
+
+def _equal_keys(vendor):
+    """The register keys of ``vendor`` that hold ``equal`` fields."""
+    if vendor not in _EQUAL_KEYS_CACHE:
+        _EQUAL_KEYS_CACHE[vendor] = frozenset(key for key, rule in register_rules(vendor).items() if rule.equal_fields)
+    return _EQUAL_KEYS_CACHE[vendor]
+
+
 @dataclass
 class Baseline:
     """The meet of some hosts: merged register values, and who set each ``equal`` field.
@@ -103,13 +113,11 @@ def baseline_of(vendor, name, registers):
     idempotent; the profile takes them from the target host's view."""
     masks = merged_masks(vendor)
     rules = register_rules(vendor)
-    known = {}
-    for key, value in registers.items():
-        mask = masks.get(key, 0)
-        if value & mask:
-            known[key] = value & mask
-    origin = {(key, fname): name for key, value in known.items()
-              for mask, fname in rules[key].equal_fields if value & mask}
+    # Every host of a fleet passes here: the values are masked and the zeros dropped in C loops.
+    values = list(map(operator.and_, registers.values(), map(masks.get, registers, itertools.repeat(0))))
+    known = dict(itertools.compress(zip(registers, values), values))
+    origin = {(key, fname): name for key in _equal_keys(vendor).intersection(known)
+              for mask, fname in rules[key].equal_fields if known[key] & mask}
     return Baseline(vendor, (name,), known, origin)
 
 

@@ -9,6 +9,8 @@ small for state it can. Component numbers come from the position of the componen
 components 32..63); sizes and offsets from the per-component sub-leaves.
 """
 
+from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import REGISTER_NAMES
+
 # Legacy region (512 bytes) plus the XSAVE header (64 bytes): where the first extended component may start.
 XSAVE_HEADER_END = 576
 
@@ -54,15 +56,22 @@ class ComponentPlan:
                     users.setdefault(dependency, []).append((f.key, f.mask))
         self.components = [(f.key, f.mask, component_number(f), users.get(f.name, []))
                            for f in fields.values() if is_component_flag(f)]
+        # Every register key of the per-component sub-leaves, to find a host's in one set operation.
+        self.component_keys = frozenset(self.leaf_key + (subleaf, register)
+                                        for subleaf in range(self.subleaves[0], self.subleaves[1] + 1)
+                                        for register in REGISTER_NAMES) if size_field else frozenset()
 
     def without_unusable(self, registers):
-        """``registers`` without the sub-leaves of components no feature of the host can use."""
+        """``registers`` (keyed as ``host_view`` keys them) without the sub-leaves of components no
+        feature of the host can use."""
         supported = {number for key, mask, number, users in self.components
                      if registers.get(key, 0) & mask
                      and (not users or any(registers.get(user_key, 0) & user_mask for user_key, user_mask in users))}
-        first, last = self.subleaves
-        return {key: value for key, value in registers.items()
-                if not (key[:2] == self.leaf_key and first <= key[2] <= last and key[2] not in supported)}
+        kept = dict(registers)
+        for key in self.component_keys.intersection(registers):
+            if key[2] not in supported:
+                del kept[key]
+        return kept
 
 
 def component_kinds(numbers, read):

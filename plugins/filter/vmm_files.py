@@ -3,23 +3,30 @@
 """Filter vmm_files: the files of a profile's VMM exports, by file name."""
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.vmm_files import vmm_files
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 
-def profile_vmm_files(profile, vmms):
+def profile_vmm_files(profile, vmms, libvirt_cpu_map=None):
     name = profile.get('name', '(unnamed)') if isinstance(profile, dict) else '(not a mapping)'
     try:
         if not isinstance(profile, dict):
             raise VmcpuError('expected a profile (a mapping), got %s.' % type(profile).__name__)
         if isinstance(vmms, str) or not all(isinstance(vmm, str) for vmm in vmms):
             raise VmcpuError('vmms must be a list of VMM names, got %r.' % (vmms,))
+        if libvirt_cpu_map is not None and not isinstance(libvirt_cpu_map, str):
+            raise VmcpuError('libvirt_cpu_map must be a directory path, got %s.' % type(libvirt_cpu_map).__name__)
         validate(profile, PROFILE, 'profile %s' % name)
-        return vmm_files(profile, vmms)
+        files, warnings = vmm_files(profile, vmms, libvirt_cpu_map)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.vmm_files: profile %s: %s' % (name, exc)) from None
+    for vmm, warning in warnings.items():
+        # Not an error: the guest gets less than the profile keeps there, never more.
+        Display().warning('vmcpu.profiles.vmm_files: %s export of profile %s %s' % (vmm, name, warning))
+    return files
 
 
 class FilterModule:

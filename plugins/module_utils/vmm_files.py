@@ -5,7 +5,10 @@ deployed profile ``<name>.json``:
 
 - ``cloud_hypervisor``: ``<name>.cpuid.json`` and, when the profile knows KVM's MSR index,
   ``<name>.msr.json`` (cloud-hypervisor's CPU profile files);
-- ``firecracker``: ``<name>.firecracker.json`` (a custom CPU template).
+- ``firecracker``: ``<name>.firecracker.json`` (a custom CPU template);
+- ``libvirt``: ``<name>.libvirt.xml`` (the guest ``<cpu>`` element, from the libvirt CPU map in
+  ``libvirt_cpu_map``);
+- ``qemu``: ``<name>.qemu-cpu`` (the ``-cpu`` argument, one line).
 
 One function so that the role converts the profile once, on the controller, before any host is
 touched: a profile a VMM cannot express stops the play there, and no host gets part of the files.
@@ -16,6 +19,8 @@ import json
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_firecracker import to_firecracker
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export_libvirt import CPU_MAP_DIR, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export_qemu import to_qemu_cpu
 
 
 def json_text(document):
@@ -23,32 +28,56 @@ def json_text(document):
     return json.dumps(document, indent=2, sort_keys=True) + '\n'
 
 
-def _cloud_hypervisor(profile):
+def _cloud_hypervisor(profile, options):
     data = to_cloud_hypervisor(profile)
     files = {'cpuid.json': json_text(data['cpuid'])}
     if data['msr'] is not None:
         files['msr.json'] = json_text(data['msr'])
-    return files
+    return files, None
 
 
-def _firecracker(profile):
-    return {'firecracker.json': json_text(to_firecracker(profile))}
+def _firecracker(profile, options):
+    return {'firecracker.json': json_text(to_firecracker(profile))}, None
+
+
+def _libvirt(profile, options):
+    exported = to_libvirt_xml(profile, options.get('libvirt_cpu_map') or CPU_MAP_DIR)
+    warning = None
+    if exported.unnamed:
+        warning = ("keeps features libvirt's CPU map has no name for, so the CPU definition cannot require "
+                   'them: %s' % ', '.join(exported.unnamed))
+    return {'libvirt.xml': exported.xml + '\n'}, warning
+
+
+def _qemu(profile, options):
+    exported = to_qemu_cpu(profile)
+    warning = None
+    if exported.unexpressed:
+        warning = 'keeps fields the -cpu argument cannot ask for (%s)' % exported.summary()
+    return {'qemu-cpu': exported.argument + '\n'}, warning
 
 
 EXPORTERS = {
     'cloud_hypervisor': _cloud_hypervisor,
     'firecracker': _firecracker,
+    'libvirt': _libvirt,
+    'qemu': _qemu,
 }
 
 
-def vmm_files(profile, vmms):
-    """``{file name: text}`` of ``profile`` for every VMM in ``vmms``; ``VmcpuError`` for an unknown
-    VMM or a profile one of them cannot express."""
+def vmm_files(profile, vmms, libvirt_cpu_map=None):
+    """``(files, warnings)`` of ``profile`` for the VMMs in ``vmms``: ``{file name: text}`` and
+    ``{vmm: what its files cannot express}`` (the guest gets less than the profile keeps there, never
+    more). ``VmcpuError`` for an unknown VMM or a profile one of them cannot express."""
     unknown = sorted(set(vmms) - set(EXPORTERS))
     if unknown:
         raise VmcpuError('no export for %s; known VMMs: %s.' % (', '.join(unknown), ', '.join(sorted(EXPORTERS))))
-    files = {}
+    options = {'libvirt_cpu_map': libvirt_cpu_map}
+    files, warnings = {}, {}
     for vmm in sorted(set(vmms)):
-        for suffix, text in EXPORTERS[vmm](profile).items():
+        exported, warning = EXPORTERS[vmm](profile, options)
+        for suffix, text in exported.items():
             files['%s.%s' % (profile['name'], suffix)] = text
-    return files
+        if warning:
+            warnings[vmm] = warning
+    return files, warnings

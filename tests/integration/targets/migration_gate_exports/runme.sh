@@ -4,7 +4,8 @@
 # blocks in existing VMM configuration files (migration_gate_config_blocks), on local-connection hosts
 # described by real dumps, each with its own migration_gate_root: the files of compatible hosts are
 # exactly what the vmm_files filter gives, incompatible hosts get none; a second run changes nothing;
-# check mode writes nothing and diff mode shows the change; bad input stops with its message.
+# check mode writes nothing and diff mode shows the change; the domain XML that gets the libvirt
+# <cpu> element as a managed block passes virt-xml-validate; bad input stops with its message.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
@@ -20,13 +21,15 @@ all:
     gate_roots: $out/roots
     migration_gate_root: "{{ gate_roots }}/{{ inventory_hostname }}"
     migration_gate_profile: $profile
-    migration_gate_vmms: [cloud_hypervisor, firecracker]
+    migration_gate_vmms: [cloud_hypervisor, firecracker, libvirt, qemu]
     migration_gate_config_blocks:
       - path: /etc/default/vm-guests
       - path: /etc/libvirt/qemu/guest.xml
         marker: "<!-- {mark} vmcpu.profiles migration_gate -->"
         insertbefore: "^</domain>"
-        block: "  <!-- CPU from {{ inventory_hostname }}'s profile files -->"
+        export: libvirt.xml
+      - path: /etc/vm-notes.txt
+        block: "profile files of {{ inventory_hostname }}"
   hosts:
     skylake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Gold-6152.xml}
     cascadelake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Platinum-8268.xml}
@@ -47,46 +50,61 @@ seed() {
     for host in skylake cascadelake broadwell; do
         mkdir -p "$1/$host/etc/default" "$1/$host/etc/libvirt/qemu"
         printf 'VM_MEMORY=4G\n' >"$1/$host/etc/default/vm-guests"
-        printf '<domain type="kvm">\n  <name>guest</name>\n</domain>\n' >"$1/$host/etc/libvirt/qemu/guest.xml"
+        printf 'notes\n' >"$1/$host/etc/vm-notes.txt"
+        printf '%s\n' '<domain type="kvm">' '  <name>guest</name>' '  <memory unit="MiB">512</memory>' \
+            '  <os><type arch="x86_64">hvm</type></os>' '</domain>' >"$1/$host/etc/libvirt/qemu/guest.xml"
     done
 }
 
 # -- first run: compatible hosts get the exports and the blocks, the incompatible one nothing -------
 seed "$out/roots"
-gate | tee "$out/run1.log"
+gate 2>&1 | tee "$out/run1.log"
+grep -q "\[WARNING\]: vmcpu.profiles.vmm_files: qemu export of profile skylake-server keeps fields" "$out/run1.log" ||
+    fail "no warning about fields the QEMU argument cannot express"
 "$python" - "$profile" "$out/roots" <<'PYTHON'
-import json, os, stat, sys
+import json, os, shlex, stat, sys
 from ansible_collections.vmcpu.profiles.plugins.module_utils.vmm_files import vmm_files
 profile, roots = json.load(open(sys.argv[1])), sys.argv[2]
-expected = vmm_files(profile, ['cloud_hypervisor', 'firecracker'])
+expected, warnings = vmm_files(profile, ['cloud_hypervisor', 'firecracker', 'libvirt', 'qemu'])
 # Made from dumps, the profile knows no KVM MSR index: cloud-hypervisor gets no MSR file.
-assert sorted(expected) == ['skylake-server.cpuid.json', 'skylake-server.firecracker.json'], sorted(expected)
+assert sorted(expected) == ['skylake-server.cpuid.json', 'skylake-server.firecracker.json',
+                            'skylake-server.libvirt.xml', 'skylake-server.qemu-cpu'], sorted(expected)
 for host in ('skylake', 'cascadelake'):
     profiles = os.path.join(roots, host, 'etc', 'vmcpu', 'profiles')
-    assert sorted(os.listdir(profiles)) == sorted(expected) + ['skylake-server.json'], os.listdir(profiles)
+    assert sorted(os.listdir(profiles)) == sorted(list(expected) + ['skylake-server.json']), os.listdir(profiles)
     for name, text in expected.items():
         path = os.path.join(profiles, name)
         assert open(path).read() == text, path
-        json.loads(text)
         st = os.stat(path)
         assert stat.S_IMODE(st.st_mode) == 0o644 and st.st_uid == 0, (path, oct(st.st_mode))
     env = open(os.path.join(roots, host, 'etc', 'default', 'vm-guests')).read()
+    qemu_cpu = expected['skylake-server.qemu-cpu'].strip()
     assert env == ('VM_MEMORY=4G\n# BEGIN vmcpu.profiles migration_gate\n'
                    'VMCPU_PROFILE=skylake-server\n'
                    'VMCPU_PROFILE_DIGEST=%s\n'
-                   'VMCPU_PROFILE_FILE=%s/skylake-server.json\n'
-                   'VMCPU_EXPORT_CPUID_JSON=%s/skylake-server.cpuid.json\n'
-                   'VMCPU_EXPORT_FIRECRACKER_JSON=%s/skylake-server.firecracker.json\n'
-                   '# END vmcpu.profiles migration_gate\n'
-                   % (profile['digest'], profiles, profiles, profiles)), env
+                   'VMCPU_PROFILE_FILE={p}/skylake-server.json\n'
+                   'VMCPU_EXPORT_CPUID_JSON={p}/skylake-server.cpuid.json\n'
+                   'VMCPU_EXPORT_FIRECRACKER_JSON={p}/skylake-server.firecracker.json\n'
+                   'VMCPU_EXPORT_LIBVIRT_XML={p}/skylake-server.libvirt.xml\n'
+                   'VMCPU_EXPORT_QEMU_CPU={p}/skylake-server.qemu-cpu\n'
+                   'VMCPU_QEMU_CPU=%s\n'
+                   '# END vmcpu.profiles migration_gate\n'.format(p=profiles)
+                   % (profile['digest'], shlex.quote(qemu_cpu))), env
     xml = open(os.path.join(roots, host, 'etc', 'libvirt', 'qemu', 'guest.xml')).read()
-    assert xml.endswith('<!-- END vmcpu.profiles migration_gate -->\n</domain>\n'), xml
-    assert "\n  <!-- CPU from %s's profile files -->\n" % host in xml, xml
+    assert xml.endswith('<!-- BEGIN vmcpu.profiles migration_gate -->\n%s<!-- END vmcpu.profiles migration_gate -->\n'
+                        '</domain>\n' % expected['skylake-server.libvirt.xml']), xml
+    notes = open(os.path.join(roots, host, 'etc', 'vm-notes.txt')).read()
+    assert notes == 'notes\n# BEGIN vmcpu.profiles migration_gate\nprofile files of %s\n' \
+        '# END vmcpu.profiles migration_gate\n' % host, notes
 broadwell = os.path.join(roots, 'broadwell', 'etc')
 assert os.listdir(os.path.join(broadwell, 'vmcpu', 'profiles')) == ['skylake-server.json']
 assert open(os.path.join(broadwell, 'default', 'vm-guests')).read() == 'VM_MEMORY=4G\n'
 print('first run: exports and managed blocks on compatible hosts only, as the filter gives them')
 PYTHON
+for host in skylake cascadelake; do
+    virt-xml-validate "$out/roots/$host/etc/libvirt/qemu/guest.xml" domain ||
+        fail "the domain XML with the exported <cpu> of $host does not validate"
+done
 
 # -- second run: nothing changes -------------------------------------------------------------------
 gate | tee "$out/run2.log"
@@ -124,6 +142,11 @@ expect_failure() {
 mkdir -p "$out/missing/skylake/etc"
 expect_failure missing-config.log "skylake has no file $out/missing/skylake/etc/default/vm-guests" \
     -l skylake -e "gate_roots=$out/missing"
+expect_failure bad-export.log "takes the export firecracker.json, but the exports are ['cpuid.json', 'libvirt.xml']" \
+    -l skylake -e "gate_roots=$out/roots" -e '{"migration_gate_vmms": ["cloud_hypervisor", "libvirt"]}' \
+    -e '{"migration_gate_config_blocks": [{"path": "/etc/vm-notes.txt", "export": "firecracker.json"}]}'
+expect_failure no-cpu-map.log "libvirt CPU map" \
+    -e "gate_roots=$out/bad-roots" -e "migration_gate_libvirt_cpu_map=$out/no-cpu-map"
 expect_failure bad-vmm.log "migration_gate_vmms must be one or more of" \
     -e "gate_roots=$out/bad-roots" -e '{"migration_gate_vmms": ["nope"]}'
 test ! -e "$out/bad-roots" || { find "$out/bad-roots"; fail "a refused run touched a host"; }

@@ -52,25 +52,8 @@ options:
     description: Time of this check (RFC 3339, UTC); kept from the previous record when nothing else changed.
     type: str
     required: true
-  owner:
-    description: Owner of the written files.
-    type: str
-    default: root
-  backup:
-    description: Keep a timestamped copy of a file before replacing it.
-    type: bool
-    default: true
-  lock_timeout:
-    description: Seconds to wait for another gate run on the same host to release the lock.
-    type: int
-    default: 120
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change (with a diff) and writes nothing, not even the lock file.
-  diff_mode:
-    support: full
-    description: One diff per file that changes.
+extends_documentation_fragment:
+  - vmcpu.profiles.gate_files
 """
 
 EXAMPLES = r"""

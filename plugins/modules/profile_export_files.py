@@ -35,25 +35,8 @@ options:
         the deployed profile itself and is refused.
     type: dict
     required: true
-  owner:
-    description: Owner of the written files.
-    type: str
-    default: root
-  backup:
-    description: Keep a timestamped copy of a file before replacing it.
-    type: bool
-    default: true
-  lock_timeout:
-    description: Seconds to wait for another gate run on the same host to release the lock.
-    type: int
-    default: 120
-attributes:
-  check_mode:
-    support: full
-    description: Reports what would change (with a diff) and writes nothing, not even the lock file.
-  diff_mode:
-    support: full
-    description: One diff per file that changes.
+extends_documentation_fragment:
+  - vmcpu.profiles.gate_files
 """
 
 EXAMPLES = r"""

@@ -29,7 +29,6 @@ all:
           hosts:
             broadwell: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-E5-2650-v4.xml}
 INVENTORY
-fail() { echo "FAIL: $*" >&2; exit 1; }
 play() { (cd "$out" && ansible-playbook -i "$out/inventory.yml" "$@"); }
 
 play vmcpu.profiles.generate_profile -l sky_cas -e "vmcpu_profiles_dir=$out/profiles" \

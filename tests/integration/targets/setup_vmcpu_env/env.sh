@@ -22,3 +22,16 @@ require_dumps() {
         exit 0
     fi
 }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_failure LOG MESSAGE ARGS...: the target's own `gate` function, run with ARGS, fails without a
+# traceback, and its output (kept in $OUTPUT_DIR/LOG) has MESSAGE.
+expect_failure() {
+    local log="$OUTPUT_DIR/$1" message="$2"
+    shift 2
+    if gate "$@" >"$log" 2>&1; then cat "$log"; fail "run expected to fail succeeded ($log)"; fi
+    grep -qF -- "$message" "$log" || { cat "$log"; fail "no '$message' in $log"; }
+    if grep -q 'Traceback' "$log"; then cat "$log"; fail "traceback in $log"; fi
+    echo "ok: refused with: $message"
+}

@@ -8,7 +8,6 @@ sizes) -> explanation -> canonical document with a digest. Every step reads the 
 CPUID location is written here.
 """
 
-import collections
 import datetime
 import functools
 import hashlib

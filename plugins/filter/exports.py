@@ -15,17 +15,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export_libvirt impo
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import facts_mapping
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
-
-
-def _profile_name(profile):
-    return profile.get('name', '(unnamed)') if isinstance(profile, dict) else '(not a mapping)'
-
-
-def _validated(profile):
-    if not isinstance(profile, dict):
-        raise VmcpuError('expected a profile (a mapping), got %s.' % type(profile).__name__)
-    validate(profile, PROFILE, 'profile %s' % _profile_name(profile))
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import profile_name, validate_profile
 
 
 def _host_registers(facts_by_host):
@@ -38,46 +28,44 @@ def _host_registers(facts_by_host):
 
 def cloud_hypervisor(profile):
     try:
-        _validated(profile)
+        validate_profile(profile)
         return to_cloud_hypervisor(profile)
     except VmcpuError as exc:
-        raise AnsibleFilterError('vmcpu.profiles.to_cloud_hypervisor: profile %s: %s' % (_profile_name(profile), exc)) from None
+        raise AnsibleFilterError('vmcpu.profiles.to_cloud_hypervisor: profile %s: %s' % (profile_name(profile), exc)) from None
 
 
 def firecracker(profile, facts=None):
     try:
-        _validated(profile)
+        validate_profile(profile)
         reported = reported_subleaves(_host_registers(facts)) if facts else ()
         return to_firecracker(profile, reported)
     except VmcpuError as exc:
-        raise AnsibleFilterError('vmcpu.profiles.to_firecracker: profile %s: %s' % (_profile_name(profile), exc)) from None
+        raise AnsibleFilterError('vmcpu.profiles.to_firecracker: profile %s: %s' % (profile_name(profile), exc)) from None
 
 
 def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
     try:
-        _validated(profile)
+        validate_profile(profile)
         if not isinstance(cpu_map_dir, str):
             raise VmcpuError('cpu_map_dir must be a directory path, got %s.' % type(cpu_map_dir).__name__)
         exported = to_libvirt_xml(profile, cpu_map_dir)
     except VmcpuError as exc:
-        raise AnsibleFilterError('vmcpu.profiles.to_libvirt_xml: profile %s: %s' % (_profile_name(profile), exc)) from None
+        raise AnsibleFilterError('vmcpu.profiles.to_libvirt_xml: profile %s: %s' % (profile_name(profile), exc)) from None
     if exported.unnamed:
         # Not an error: what QEMU then gives the guest for them is its own choice (docs/libvirt.md).
-        Display().warning(('vmcpu.profiles.to_libvirt_xml: profile %s keeps features libvirt\'s CPU map has no name ' +
-                           'for, so the CPU definition cannot require them: %s') % (profile['name'], ', '.join(exported.unnamed)))
+        Display().warning('vmcpu.profiles.to_libvirt_xml: profile %s %s' % (profile['name'], exported.warning()))
     return exported.xml
 
 
 def qemu_cpu(profile):
     try:
-        _validated(profile)
+        validate_profile(profile)
         exported = to_qemu_cpu(profile)
     except VmcpuError as exc:
-        raise AnsibleFilterError('vmcpu.profiles.to_qemu_cpu: profile %s: %s' % (_profile_name(profile), exc)) from None
+        raise AnsibleFilterError('vmcpu.profiles.to_qemu_cpu: profile %s: %s' % (profile_name(profile), exc)) from None
     if exported.unexpressed:
         # Not an error: the guest gets less than the profile keeps, never more (docs/qemu.md).
-        Display().warning('vmcpu.profiles.to_qemu_cpu: profile %s keeps fields the -cpu argument cannot ask for (%s)'
-                          % (profile['name'], exported.summary()))
+        Display().warning('vmcpu.profiles.to_qemu_cpu: profile %s %s' % (profile['name'], exported.warning()))
     return exported.argument
 
 

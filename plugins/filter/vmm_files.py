@@ -7,19 +7,17 @@ from ansible.utils.display import Display
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.vmm_files import vmm_files
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import profile_name, validate_profile
 
 
 def profile_vmm_files(profile, vmms, libvirt_cpu_map=None):
-    name = profile.get('name', '(unnamed)') if isinstance(profile, dict) else '(not a mapping)'
+    name = profile_name(profile)
     try:
-        if not isinstance(profile, dict):
-            raise VmcpuError('expected a profile (a mapping), got %s.' % type(profile).__name__)
+        validate_profile(profile)
         if isinstance(vmms, str) or not all(isinstance(vmm, str) for vmm in vmms):
             raise VmcpuError('vmms must be a list of VMM names, got %r.' % (vmms,))
         if libvirt_cpu_map is not None and not isinstance(libvirt_cpu_map, str):
             raise VmcpuError('libvirt_cpu_map must be a directory path, got %s.' % type(libvirt_cpu_map).__name__)
-        validate(profile, PROFILE, 'profile %s' % name)
         files, warnings = vmm_files(profile, vmms, libvirt_cpu_map)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.vmm_files: profile %s: %s' % (name, exc)) from None

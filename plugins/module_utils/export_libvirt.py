@@ -61,7 +61,20 @@ LIBVIRT_VENDORS = {'GenuineIntel': 'Intel', 'AuthenticAMD': 'AMD'}
 
 CpuMap = namedtuple('CpuMap', 'path features models')
 Model = namedtuple('Model', 'name vendor features')
-LibvirtCpu = namedtuple('LibvirtCpu', 'xml model require disable unnamed')
+
+
+class LibvirtCpu(namedtuple('LibvirtCpu', 'xml model require disable unnamed')):
+    """An exported ``<cpu>`` element, its base model, its feature lines and the kept fields libvirt has
+    no name for."""
+
+    def warning(self):
+        """What the definition cannot require, as the end of a sentence starting with the profile
+        ("profile fleet keeps features ..."); None when it can require everything."""
+        if not self.unnamed:
+            return None
+        return ("keeps features libvirt's CPU map has no name for, so the CPU definition cannot require them: %s"
+                % ', '.join(self.unnamed))
+
 
 _CPU_MAPS = {}
 

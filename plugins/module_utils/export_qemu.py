@@ -66,12 +66,16 @@ class QemuCpu:
         self.model = model
         self.unexpressed = unexpressed
 
-    def summary(self):
-        """The unexpressed fields in one sentence, grouped by why."""
+    def warning(self):
+        """What the argument cannot express, as the end of a sentence starting with the profile ("profile
+        fleet keeps fields ..."), the fields grouped by why; None when it expresses everything."""
+        if not self.unexpressed:
+            return None
         by_reason = {}
         for name, why in self.unexpressed.items():
             by_reason.setdefault(why, []).append(name)
-        return '; '.join('%s: %s' % (why, ', '.join(names)) for why, names in sorted(by_reason.items()))
+        return 'keeps fields the -cpu argument cannot ask for (%s)' % '; '.join(
+            '%s: %s' % (why, ', '.join(names)) for why, names in sorted(by_reason.items()))
 
 
 def fixed_bits(profile, index):

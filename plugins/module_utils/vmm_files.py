@@ -42,19 +42,12 @@ def _firecracker(profile, options):
 
 def _libvirt(profile, options):
     exported = to_libvirt_xml(profile, options.get('libvirt_cpu_map') or CPU_MAP_DIR)
-    warning = None
-    if exported.unnamed:
-        warning = ("keeps features libvirt's CPU map has no name for, so the CPU definition cannot require "
-                   'them: %s' % ', '.join(exported.unnamed))
-    return {'libvirt.xml': exported.xml + '\n'}, warning
+    return {'libvirt.xml': exported.xml + '\n'}, exported.warning()
 
 
 def _qemu(profile, options):
     exported = to_qemu_cpu(profile)
-    warning = None
-    if exported.unexpressed:
-        warning = 'keeps fields the -cpu argument cannot ask for (%s)' % exported.summary()
-    return {'qemu-cpu': exported.argument + '\n'}, warning
+    return {'qemu-cpu': exported.argument + '\n'}, exported.warning()
 
 
 EXPORTERS = {

@@ -45,3 +45,15 @@ def validate(document, schema_name, what):
         raise VmcpuError('%s does not match %s at %s: %s%s.' % (
             what, schema_name, place.lstrip('.'), error.message[:300],
             ' (and %d more problems)' % (len(errors) - 1) if len(errors) > 1 else ''))
+
+
+def profile_name(profile):
+    """How messages name ``profile``: its name, also before it is known to be valid."""
+    return profile.get('name', '(unnamed)') if isinstance(profile, dict) else '(not a mapping)'
+
+
+def validate_profile(profile):
+    """Raise ``VmcpuError`` unless ``profile`` is a mapping that matches the profile schema."""
+    if not isinstance(profile, dict):
+        raise VmcpuError('expected a profile (a mapping), got %s.' % type(profile).__name__)
+    validate(profile, PROFILE, 'profile %s' % profile_name(profile))

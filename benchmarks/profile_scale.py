@@ -354,8 +354,8 @@ def main():
         print('libvirt: virsh -c test:///default cpu-baseline, one process for all %d hosts (result: model %s '
               '+ %d features); build_profile of the same hosts (%d distinct baselines); %d interleaved rounds, '
               'median (best)' % (count, model, extra, distinct_baselines(hosts), options.rounds))
-        print('  %-14s %17s %17s %17s %17s' % ('', '1 host', '%d hosts' % count, 'per host, all in',
-                                              'per host, marginal'))
+        headers = ('', '1 host', '%d hosts' % count, 'per host, all in', 'per host, marginal')
+        print('  %-14s %17s %17s %17s %17s' % headers)
         picks = {pick: {key: pick(times) for key, times in runs.items()} for pick in (statistics.median, min)}
         # (all in, marginal) per host, per pick and side.
         per_host = {(pick, side): (times[(side, count)] / count, (times[(side, count)] - times[(side, 1)]) / (count - 1))

@@ -9,6 +9,7 @@ KVM feature MSRs) when the facts have it; otherwise the raw CPUID, met across th
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 from operator import itemgetter
 from typing import Dict, FrozenSet, Optional, Tuple
 
@@ -33,53 +34,90 @@ class HostView:
     name: str
     vendor: str                         # 'intel' or 'amd'
     view: str                           # 'kvm' or 'raw'
-    groups: Tuple[Dict[RegisterKey, int], ...]   # one register map per CPU group (one for KVM)
+    entries: Tuple[Tuple[int, ...], ...]  # the entry numbers of each CPU group (one group for KVM)
+    table: 'EntryTable'                 # what the entry numbers stand for
     msr_index: Optional[FrozenSet[int]]  # KVM MSR index list; None when unknown (dumps)
     fingerprint_digest: str
     fingerprint: dict                   # fingerprint_summary() of the facts' fingerprint
     source: str
+
+    @cached_property
+    def groups(self) -> Tuple[Dict[RegisterKey, int], ...]:
+        """One register map per CPU group."""
+        return tuple(map(self.table.registers, self.entries))
 
 
 _ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'eax', 'ebx', 'ecx', 'edx')
 _KVM_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'flags', 'eax', 'ebx', 'ecx', 'edx')
 
 
-def _parse_content(content, with_flags):
-    """``[(register key, value)]`` of one entry given as ``_ENTRY_CONTENT``/``_KVM_ENTRY_CONTENT``."""
+class EntryTable:
+    """The distinct CPUID entries and MSR values of the hosts read with one table, numbered.
+
+    Hosts of one model have identical entries, and distinct hosts of one model still share most of
+    them: each distinct entry is parsed once, and a host is a tuple of entry numbers. Per number:
+    ``items`` (its ``(register key, value)`` pairs, zero values left out) and ``slot`` (the CPUID
+    (leaf, sub-leaf) or MSR index it fills; two entries of one slot in a group are rare, and then
+    the later one wins register by register, see ``registers``)."""
+
+    def __init__(self):
+        self.numbers = {}
+        self.items = []
+        self.slot = []
+        self._msr_indexes = {}
+
+    def _number(self, content, items, slot):
+        self.numbers[content] = len(self.items)
+        self.items.append(items)
+        self.slot.append(slot)
+
+    def group(self, entries, msr_values, with_flags):
+        """The entry numbers of one CPU group: its CPUID entries, then its MSRs."""
+        contents = tuple(map(_KVM_ENTRY_CONTENT if with_flags else _ENTRY_CONTENT, entries))
+        msr_contents = tuple(msr_values.items())
+        numbers = list(map(self.numbers.get, contents + msr_contents))
+        if None in numbers:
+            for content in contents:
+                if content not in self.numbers:
+                    self._number(content, *_parse_entry(content, with_flags))
+            for content in msr_contents:
+                if content not in self.numbers:
+                    self._number(content, *_parse_msr(content))
+            numbers = list(map(self.numbers.get, contents + msr_contents))
+        return tuple(numbers)
+
+    def msr_index(self, index_list):
+        """The KVM MSR index list as a set of numbers (hosts of one kernel share it)."""
+        index_list = tuple(index_list)
+        if index_list not in self._msr_indexes:
+            self._msr_indexes[index_list] = frozenset(int(index, 16) for index in index_list)
+        return self._msr_indexes[index_list]
+
+    def registers(self, numbers):
+        """``{('cpuid', leaf, subleaf, reg) or ('msr', index, 0, ''): value}`` of a group's entries;
+        a later entry of the same register wins, as with one dict.update per entry."""
+        return dict(itertools.chain.from_iterable(map(self.items.__getitem__, numbers)))
+
+
+def _parse_entry(content, with_flags):
+    """``(items, slot)`` of one entry given as ``_ENTRY_CONTENT``/``_KVM_ENTRY_CONTENT``. KVM
+    entries whose sub-leaf is insignificant are valid for every sub-leaf, so they are recorded as
+    sub-leaf 0, which is where lookups start."""
     leaf, subleaf = int(content[0], 16), int(content[1], 16)
     if with_flags:
         if not content[2] & KVM_SIGNIFICANT_INDEX:
             subleaf = 0
         content = content[:2] + content[3:]
-    return [(('cpuid', leaf, subleaf, name), int(text, 16))
-            for name, text in zip(REGISTER_NAMES, content[2:]) if int(text, 16)]
+    items = tuple((('cpuid', leaf, subleaf, name), int(text, 16))
+                  for name, text in zip(REGISTER_NAMES, content[2:]) if int(text, 16))
+    return items, ('cpuid', leaf, subleaf)
 
 
-def _group_registers(entries, msr_values, with_flags, cache):
-    """``{('cpuid', leaf, subleaf, reg) or ('msr', index, 0, ''): value}`` of one CPU group.
-
-    KVM entries whose sub-leaf is insignificant are valid for every sub-leaf, so they are recorded
-    as sub-leaf 0, which is where lookups start. Hosts of one model have identical entries:
-    ``cache`` maps the content to the parsed result, so a large fleet parses each distinct CPU once
-    (callers must not modify the result)."""
-    contents = tuple(map(_KVM_ENTRY_CONTENT if with_flags else _ENTRY_CONTENT, entries))
-    signature = (contents, tuple(sorted(msr_values.items())))
-    registers = cache.get(signature)
-    if registers is not None:
-        return registers
-    # Distinct hosts of one model still share most entries: parse each distinct entry once too.
-    parsed = list(map(cache.get, contents))
-    if None in parsed:
-        for position, content in enumerate(contents):
-            if parsed[position] is None:
-                parsed[position] = cache[content] = _parse_content(content, with_flags)
-    # A later entry of the same register wins, as with one dict.update per entry.
-    registers = dict(itertools.chain.from_iterable(parsed))
-    for index, value in msr_values.items():
-        if int(value, 16):
-            registers[('msr', int(index, 16), 0, '')] = int(value, 16)
-    cache[signature] = registers
-    return registers
+def _parse_msr(content):
+    index, value = content
+    if int(value, 16):
+        return ((('msr', int(index, 16), 0, ''), int(value, 16)),), ('msr', int(index, 16))
+    return (), ('msr', index)
 
 
 def unwrap_facts(facts):
@@ -101,11 +139,12 @@ def check_facts_version(name, facts):
                          % (name, version, FACTS_SCHEMA_VERSION))
 
 
-def host_view(name, facts, cache=None):
+def host_view(name, facts, table=None):
     """Build the ``HostView`` of host ``name`` from its facts; bad facts raise naming the host.
 
-    ``cache`` (a dict kept by the caller across hosts) shares the parsing of identical CPUs."""
-    cache = {} if cache is None else cache
+    ``table`` (an ``EntryTable`` kept by the caller across hosts) shares the parsing of the entries
+    hosts have in common."""
+    table = EntryTable() if table is None else table
     check_facts_version(name, facts)
     vendor = VENDOR_IDS.get(facts.get('vendor'))
     if vendor is None:
@@ -114,15 +153,12 @@ def host_view(name, facts, cache=None):
     try:
         kvm = facts['kvm']
         if kvm.get('available'):
-            groups = (_group_registers(kvm['supported_cpuid'], kvm['feature_msrs'], True, cache),)
-            index_list = tuple(kvm['msr_index_list'])
-            if index_list not in cache:
-                cache[index_list] = frozenset(int(index, 16) for index in index_list)
-            msr_index = cache[index_list]
+            entries = (table.group(kvm['supported_cpuid'], kvm['feature_msrs'], True),)
+            msr_index = table.msr_index(kvm['msr_index_list'])
             view = 'kvm'
         else:
-            groups = tuple(_group_registers(group['cpuid'], facts['dump_msrs'], False, cache)
-                           for group in facts['raw_cpuid']['groups'])
+            entries = tuple(table.group(group['cpuid'], facts['dump_msrs'], False)
+                            for group in facts['raw_cpuid']['groups'])
             msr_index = None
             view = 'raw'
         digest = facts['fingerprint']['digest']
@@ -130,5 +166,5 @@ def host_view(name, facts, cache=None):
     except (KeyError, TypeError, ValueError) as exc:
         raise VmcpuError('host %s: facts are incomplete or malformed (%s: %s); gather the host again.'
                          % (name, type(exc).__name__, exc))
-    return HostView(name=name, vendor=vendor, view=view, groups=groups, msr_index=msr_index,
+    return HostView(name=name, vendor=vendor, view=view, entries=entries, table=table, msr_index=msr_index,
                     fingerprint_digest=digest, fingerprint=fingerprint, source=facts.get('source', 'unknown'))

@@ -61,13 +61,13 @@ class _Registers:
 
 
 def _strength(layout):
-    """``strength(baseline)``: how many contract feature bits a baseline has (fewest = weakest)."""
-    keys, masks = list(layout.flag_masks), list(layout.flag_masks.values())
+    """``strength(items)``: how many contract feature bits some ``(register key, value)`` items of
+    a baseline have (fewest = weakest)."""
+    flag_masks = layout.flag_masks
 
-    def strength(baseline):
-        # Runs once per distinct host: C loops over the registers (int.bit_count needs Python 3.10).
-        present = map(operator.and_, map(baseline.registers.get, keys, itertools.repeat(0)), masks)
-        return ''.join(map(bin, present)).count('1')
+    def strength(items):
+        # Runs once per distinct baseline part (int.bit_count needs Python 3.10).
+        return ''.join(bin(value & flag_masks.get(key, 0)) for key, value in items).count('1')
     return strength
 
 
@@ -139,14 +139,14 @@ def _compose(plan, cluster, target_registers):
     regs.mask, regs.full = plan.mask, plan.full     # read-only from here on, shared between builds
     regs.value = value = dict(plan.static)
     from_merge = plan.from_merge
-    for key, merged in cluster.registers.items():
+    for key, merged in cluster.items():
         if key in from_merge:
             value[key] |= merged & from_merge[key]
     for key, mask in plan.from_target.items():
         value[key] |= target_registers.get(key, 0) & mask
     disabled = {}
     for key, static_flags in plan.static_flags.items():
-        merged = cluster.registers.get(key, 0)
+        merged = cluster.get(key, 0)
         if merged:
             for mask, name, reason in static_flags:
                 if merged & mask:
@@ -203,26 +203,14 @@ def _derive_xsave(layout, regs, disabled):
             regs.write(layout.by_name[name], sizes[which])
 
 
-def _explain(layout, distinct, cluster, regs):
+def _explain(layout, fleet, cluster, regs):
     """For every contract field the hosts disagree on: the merged, best and final values and the
     hosts below the best (the ones that lowered the profile)."""
     explanation = {}
-    # The distinct hosts per register value: fields are decoded once per value, not per host, and
-    # the hosts of a value are sorted once per register, not per field.
-    by_item = {}
-    for host_group in distinct:
-        for item in host_group.baseline.registers.items():
-            by_item.setdefault(item, []).append(host_group)
-    by_key = {}
-    for (key, value), host_groups in by_item.items():
-        by_key.setdefault(key, {})[value] = host_groups
-    for key, by_value in by_key.items():
-        present = sum(map(len, by_value.values()))
-        if present == len(distinct) and len(by_value) == 1:
-            continue
-        if present < len(distinct):
-            # A baseline holds no zero values: the hosts without the register have it zero.
-            by_value[0] = [host_group for host_group in distinct if key not in host_group.baseline.registers]
+    # The distinct hosts per register value (gathered per distinct part, see Fleet): fields are
+    # decoded once per value, not per host, and the hosts of a value are sorted once per register,
+    # not per field.
+    for key, by_value in fleet.disagreements():
         first_hosts = {}
         differing = functools.reduce(operator.or_, by_value) ^ functools.reduce(operator.and_, by_value)
         for f in layout.contract_fields.get(key, ()):
@@ -241,7 +229,7 @@ def _explain(layout, distinct, cluster, regs):
             explanation[name] = {
                 'location': f.location.replace('%d..%d' % f.subleaves, str(key[2])) if ranged else f.location,
                 'profile': regs.read(f, key[2]),
-                'merged': f.extract(cluster.registers.get(key, 0)),
+                'merged': f.extract(cluster.get(key, 0)),
                 'best': best,
             }
             explanation[name].update(_limited_by(by_field_value, best))
@@ -277,14 +265,13 @@ def _limited_by(by_field_value, best):
     return {'limited_by': dict(pairs[:EXPLAINED_HOSTS]), 'limited_by_count': count}
 
 
-def _check_required_features(layout, adjustments, distinct, regs, disabled):
+def _check_required_features(layout, adjustments, fleet, regs, disabled):
     for name, adjustment in sorted(adjustments.items()):
         if not adjustment.required:
             continue
         f = layout.by_name[name]
-        lacking = sorted(host for host_group in distinct
-                         if host_group.baseline.registers.get(f.key, 0) & f.mask != f.mask
-                         for host in host_group.hosts)
+        lacking = sorted(host for value, host_groups in fleet.hosts_by_value(f.key).items() if value & f.mask != f.mask
+                         for host_group in host_groups for host in host_group.hosts)
         if lacking:
             raise VmcpuError('feature +%s is requested but these hosts lack it: %s.' % (name, ', '.join(lacking)))
         if not regs.read(f):
@@ -340,8 +327,7 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
         fleet.add(host, facts)
     layout = field_index(fleet.vendor)
     adjustments = parse_adjustments(layout, features, policies)
-    distinct = sorted(fleet.distinct.values(), key=lambda host_group: host_group.identity_host)
-    for host_group in distinct:
+    for host_group in fleet.distinct.values():
         host_group.hosts.sort()
     cluster = fleet.cluster()
     target, identity = fleet.choose_target(_strength(layout))
@@ -349,9 +335,10 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     regs, disabled = _compose(plan, cluster, identity)
     _close_dependencies(layout, regs, disabled)
     _derive_xsave(layout, regs, disabled)
-    _check_required_features(layout, adjustments, distinct, regs, disabled)
+    _check_required_features(layout, adjustments, fleet, regs, disabled)
     features_on, fields = _decoded(plan, regs)
     views = fleet.views()
+    keys_seen = fleet.keys_seen
     profile = {
         'schema_version': PROFILE_SCHEMA_VERSION,
         'name': name,
@@ -359,14 +346,14 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
         'hypervisor': hypervisor,
         'guest_view': next(iter(views)) if len(views) == 1 else 'mixed',
         'target_host': target,
-        'cpuid': _hex_entries(regs, 'cpuid', fleet.keys_seen),
-        'msrs': _hex_entries(regs, 'msr', fleet.keys_seen),
+        'cpuid': _hex_entries(regs, 'cpuid', keys_seen),
+        'msrs': _hex_entries(regs, 'msr', keys_seen),
         'required_msrs': ['0x%08x' % index for index in sorted(fleet.msr_index or ())],
         'msr_index_known': fleet.msr_index is not None,
         'features': features_on,
         'fields': fields,
         'disabled': dict(sorted(disabled.items())),
-        'explanation': dict(sorted(_explain(layout, distinct, cluster, regs).items())),
+        'explanation': dict(sorted(_explain(layout, fleet, cluster, regs).items())),
         'provenance': {
             'hosts': [{'name': host, 'fingerprint_digest': digest, 'fingerprint': fingerprint, 'view': view,
                        'source': _portable_source(source)}

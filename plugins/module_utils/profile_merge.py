@@ -170,13 +170,39 @@ def meet(a, b):
 _COMPONENT_PLANS = {}
 
 
+def component_plan(vendor):
+    """The ``ComponentPlan`` of ``vendor`` (built once)."""
+    if vendor not in _COMPONENT_PLANS:
+        _COMPONENT_PLANS[vendor] = ComponentPlan(fields_for(vendor))
+    return _COMPONENT_PLANS[vendor]
+
+
 def host_baseline(view):
     """The baseline of one ``HostView``: the meet of its CPU groups, named after the host."""
-    if view.vendor not in _COMPONENT_PLANS:
-        _COMPONENT_PLANS[view.vendor] = ComponentPlan(fields_for(view.vendor))
-    plan = _COMPONENT_PLANS[view.vendor]
+    plan = component_plan(view.vendor)
     merged = merge_all(baseline_of(view.vendor, view.name, plan.without_unusable(group)) for group in view.groups)
     merged.hosts = (view.name,)
+    return merged
+
+
+def merge_values(vendor, values):
+    """``{register key: merged value}`` (zeros left out) of ``{register key: [distinct values]}``,
+    or None when an ``equal`` field has two non-zero values (the caller names the hosts)."""
+    rules = register_rules(vendor)
+    merged = {}
+    for key, distinct in values.items():
+        rule = rules[key]
+        value = (functools.reduce(operator.and_, distinct) & rule.and_mask
+                 | functools.reduce(operator.or_, distinct) & rule.or_mask)
+        for mask, field_name in rule.min_fields:
+            value |= min(v & mask for v in distinct)
+        for mask, field_name in rule.equal_fields:
+            field_values = {v & mask for v in distinct} - {0}
+            if len(field_values) > 1:
+                return None
+            value |= field_values.pop() if field_values else 0
+        if value:
+            merged[key] = value
     return merged
 
 
@@ -192,29 +218,18 @@ def merge_all(baselines):
     vendor = baselines[0].vendor
     if any(b.vendor != vendor for b in baselines):
         return functools.reduce(meet, baselines)
-    rules = register_rules(vendor)
     counts = collections.Counter(itertools.chain.from_iterable(b.registers.items() for b in baselines))
     values = {}
     present = collections.Counter()
     for (key, value), count in counts.items():
         values.setdefault(key, []).append(value)
         present[key] += count
-    merged = {}
     for key, distinct in values.items():
         if present[key] < len(baselines):
             distinct.append(0)      # a baseline without the register has it zero
-        rule = rules[key]
-        value = (functools.reduce(operator.and_, distinct) & rule.and_mask
-                 | functools.reduce(operator.or_, distinct) & rule.or_mask)
-        for mask, field_name in rule.min_fields:
-            value |= min(v & mask for v in distinct)
-        for mask, field_name in rule.equal_fields:
-            field_values = {v & mask for v in distinct} - {0}
-            if len(field_values) > 1:
-                return functools.reduce(meet, baselines)
-            value |= field_values.pop() if field_values else 0
-        if value:
-            merged[key] = value
+    merged = merge_values(vendor, values)
+    if merged is None:
+        return functools.reduce(meet, baselines)
     origin = {}
     for b in reversed(baselines):
         origin.update(b.equal_origin)     # the first baseline that set a field names it

@@ -9,6 +9,8 @@ small for state it can. Component numbers come from the position of the componen
 components 32..63); sizes and offsets from the per-component sub-leaves.
 """
 
+import itertools
+
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import REGISTER_NAMES
 
 # Legacy region (512 bytes) plus the XSAVE header (64 bytes): where the first extended component may start.
@@ -60,13 +62,21 @@ class ComponentPlan:
         self.component_keys = frozenset(self.leaf_key + (subleaf, register)
                                         for subleaf in range(self.subleaves[0], self.subleaves[1] + 1)
                                         for register in REGISTER_NAMES) if size_field else frozenset()
+        # The registers ``supported`` reads.
+        self.support_keys = frozenset(itertools.chain.from_iterable(
+            [key] + [user_key for user_key, user_mask in users] for key, mask, number, users in self.components))
+
+    def supported(self, registers):
+        """The numbers of the components of ``registers`` (keyed as ``host_view`` keys them) that a
+        feature of the host can use."""
+        return frozenset(number for key, mask, number, users in self.components
+                         if registers.get(key, 0) & mask
+                         and (not users or any(registers.get(user_key, 0) & user_mask
+                                               for user_key, user_mask in users)))
 
     def without_unusable(self, registers):
-        """``registers`` (keyed as ``host_view`` keys them) without the sub-leaves of components no
-        feature of the host can use."""
-        supported = {number for key, mask, number, users in self.components
-                     if registers.get(key, 0) & mask
-                     and (not users or any(registers.get(user_key, 0) & user_mask for user_key, user_mask in users))}
+        """``registers`` without the sub-leaves of components no feature of the host can use."""
+        supported = self.supported(registers)
         kept = dict(registers)
         for key in self.component_keys.intersection(registers):
             if key[2] not in supported:

@@ -77,13 +77,12 @@ class EntryTable:
         msr_contents = tuple(msr_values.items())
         numbers = list(map(self.numbers.get, contents + msr_contents))
         if None in numbers:
-            for content in contents:
-                if content not in self.numbers:
-                    self._number(content, *_parse_entry(content, with_flags))
-            for content in msr_contents:
-                if content not in self.numbers:
-                    self._number(content, *_parse_msr(content))
-            numbers = list(map(self.numbers.get, contents + msr_contents))
+            for position, content in enumerate(contents + msr_contents):
+                if numbers[position] is None:
+                    if content not in self.numbers:
+                        self._number(content, *(_parse_entry(content, with_flags) if position < len(contents)
+                                                else _parse_msr(content)))
+                    numbers[position] = self.numbers[content]
         return tuple(numbers)
 
     def msr_index(self, index_list):
@@ -108,8 +107,8 @@ def _parse_entry(content, with_flags):
         if not content[2] & KVM_SIGNIFICANT_INDEX:
             subleaf = 0
         content = content[:2] + content[3:]
-    items = tuple((('cpuid', leaf, subleaf, name), int(text, 16))
-                  for name, text in zip(REGISTER_NAMES, content[2:]) if int(text, 16))
+    items = tuple((('cpuid', leaf, subleaf, name), value)
+                  for name, value in zip(REGISTER_NAMES, map(int, content[2:], itertools.repeat(16))) if value)
     return items, ('cpuid', leaf, subleaf)
 
 

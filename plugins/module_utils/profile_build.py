@@ -211,19 +211,26 @@ def _explain(layout, fleet, cluster, regs):
     # decoded once per value, not per host, and the hosts of a value are sorted once per register,
     # not per field.
     for key, by_value in fleet.disagreements():
+        # The names of the hosts of a register value, for the values below some field's best only:
+        # the best value is usually the one most hosts have.
         first_hosts = {}
         differing = functools.reduce(operator.or_, by_value) ^ functools.reduce(operator.and_, by_value)
         for f in layout.contract_fields.get(key, ()):
             if not differing & f.mask:
                 continue
             by_field_value = {}
-            for value, host_groups in by_value.items():
-                if value not in first_hosts:
-                    first_hosts[value] = _first_hosts(host_groups)
-                by_field_value.setdefault(f.extract(value), []).append(first_hosts[value])
+            for value in by_value:
+                by_field_value.setdefault(f.extract(value), []).append(value)
             if len(by_field_value) == 1:
                 continue
             best = _BEST[f.kind](by_field_value)
+            below = {}
+            for field_value, values in by_field_value.items():
+                if field_value != best:
+                    for value in values:
+                        if value not in first_hosts:
+                            first_hosts[value] = _first_hosts(by_value[value])
+                    below[field_value] = [first_hosts[value] for value in values]
             ranged = f.subleaves[0] != f.subleaves[1]
             name = '%s[%d]' % (f.name, key[2]) if ranged else f.name
             explanation[name] = {
@@ -232,7 +239,7 @@ def _explain(layout, fleet, cluster, regs):
                 'merged': f.extract(cluster.get(key, 0)),
                 'best': best,
             }
-            explanation[name].update(_limited_by(by_field_value, best))
+            explanation[name].update(_limited_by(below))
     return explanation
 
 
@@ -248,11 +255,12 @@ def _first_hosts(host_groups):
     return list(itertools.islice(names, EXPLAINED_HOSTS)), count
 
 
-def _limited_by(by_field_value, best):
-    """The hosts below ``best`` with their values: the first ``EXPLAINED_HOSTS`` by name, and how
+def _limited_by(below):
+    """The hosts below the best with their values: the first ``EXPLAINED_HOSTS`` by name, and how
     many there are in all (a fleet of thousands would otherwise repeat every name per field).
-    ``by_field_value`` maps a field value to the ``_first_hosts`` of the register values that have it."""
-    below = [(value, firsts) for value, firsts in by_field_value.items() if value != best]
+    ``below`` maps each field value below the best to the ``_first_hosts`` of the register values
+    that have it."""
+    below = list(below.items())
     count = sum(count for value, firsts in below for names, count in firsts)
     # The first names of the union are among the first names of each part.
     if len(below) == 1:

@@ -211,9 +211,11 @@ def _explain(layout, fleet, cluster, regs):
     # decoded once per value, not per host, and the hosts of a value are sorted once per register,
     # not per field.
     for key, by_value in fleet.disagreements():
-        # The names of the hosts of a register value, for the values below some field's best only:
-        # the best value is usually the one most hosts have.
-        first_hosts = {}
+        # Per register value: the names of its hosts (only for values below some field's best: the
+        # best is usually the value most hosts have). Per split of the values into those below the
+        # best and the others: the hosts that limit the profile (fields of a register that the same
+        # CPU models lack share it).
+        first_hosts, limited = {}, {}
         differing = functools.reduce(operator.or_, by_value) ^ functools.reduce(operator.and_, by_value)
         for f in layout.contract_fields.get(key, ()):
             if not differing & f.mask:
@@ -224,13 +226,11 @@ def _explain(layout, fleet, cluster, regs):
             if len(by_field_value) == 1:
                 continue
             best = _BEST[f.kind](by_field_value)
-            below = {}
-            for field_value, values in by_field_value.items():
-                if field_value != best:
-                    for value in values:
-                        if value not in first_hosts:
-                            first_hosts[value] = _first_hosts(by_value[value])
-                    below[field_value] = [first_hosts[value] for value in values]
+            below = tuple((field_value, tuple(values)) for field_value, values in by_field_value.items()
+                          if field_value != best)
+            if below not in limited:
+                limited[below] = _limited_by(below, by_value, first_hosts)
+            names, count = limited[below]
             ranged = f.subleaves[0] != f.subleaves[1]
             name = '%s[%d]' % (f.name, key[2]) if ranged else f.name
             explanation[name] = {
@@ -238,8 +238,9 @@ def _explain(layout, fleet, cluster, regs):
                 'profile': regs.read(f, key[2]),
                 'merged': f.extract(cluster.get(key, 0)),
                 'best': best,
+                'limited_by': dict(names),
+                'limited_by_count': count,
             }
-            explanation[name].update(_limited_by(below))
     return explanation
 
 
@@ -255,22 +256,28 @@ def _first_hosts(host_groups):
     return list(itertools.islice(names, EXPLAINED_HOSTS)), count
 
 
-def _limited_by(below):
-    """The hosts below the best with their values: the first ``EXPLAINED_HOSTS`` by name, and how
-    many there are in all (a fleet of thousands would otherwise repeat every name per field).
-    ``below`` maps each field value below the best to the ``_first_hosts`` of the register values
-    that have it."""
-    below = list(below.items())
-    count = sum(count for value, firsts in below for names, count in firsts)
+def _limited_by(below, by_value, first_hosts):
+    """``(the hosts below the best with their field values, how many there are)``: the first
+    ``EXPLAINED_HOSTS`` by name, and how many there are in all (a fleet of thousands would
+    otherwise repeat every name per field). ``below`` holds ``(field value, register values)`` of
+    each field value below the best; ``first_hosts`` keeps the ``_first_hosts`` of the
+    ``by_value`` hosts per register value."""
+    firsts = []
+    for field_value, values in below:
+        for value in values:
+            if value not in first_hosts:
+                first_hosts[value] = _first_hosts(by_value[value])
+        firsts.append((field_value, [first_hosts[value] for value in values]))
+    count = sum(count for field_value, parts in firsts for names, count in parts)
     # The first names of the union are among the first names of each part.
-    if len(below) == 1:
+    if len(firsts) == 1:
         # One value below the best, as for every one-bit field: the names alone are sorted.
-        value, firsts = below[0]
-        names = sorted(itertools.chain.from_iterable(names for names, count in firsts))
-        return {'limited_by': dict.fromkeys(names[:EXPLAINED_HOSTS], value), 'limited_by_count': count}
-    pairs = sorted(itertools.chain.from_iterable(zip(names, itertools.repeat(value))
-                                                 for value, firsts in below for names, count in firsts))
-    return {'limited_by': dict(pairs[:EXPLAINED_HOSTS]), 'limited_by_count': count}
+        field_value, parts = firsts[0]
+        names = sorted(itertools.chain.from_iterable(names for names, count in parts))
+        return dict.fromkeys(names[:EXPLAINED_HOSTS], field_value), count
+    pairs = sorted(itertools.chain.from_iterable(zip(names, itertools.repeat(field_value))
+                                                 for field_value, parts in firsts for names, count in parts))
+    return dict(pairs[:EXPLAINED_HOSTS]), count
 
 
 def _check_required_features(layout, adjustments, fleet, regs, disabled):

@@ -32,8 +32,8 @@ class BaselineParts:
         self.numbers = {}               # the reverse
         self.component = {}             # part number -> state component, for per-component sub-leaves
         self.of_entry = []              # entry number -> part number
-        # Entry number -> number of its items that ComponentPlan.supported reads (0: none): hosts
-        # that differ elsewhere in these entries share the work of finding their usable components.
+        # Entry number -> number of the bits of its items that ComponentPlan.supported reads (0:
+        # none): hosts that differ in other bits share the work of finding their usable components.
         self.support_of = []
         self._support_numbers = {(): 0}
         self._support_items = [()]
@@ -51,10 +51,11 @@ class BaselineParts:
         return number
 
     def _add_entries(self):
-        masks = self.masks
+        masks, support_masks = self.masks, self.plan.support_masks
         for items in self.entries.items[len(self.of_entry):]:
             masked = tuple((key, value & masks.get(key, 0)) for key, value in items if value & masks.get(key, 0))
-            support = tuple(item for item in items if item[0] in self.plan.support_keys)
+            support = tuple((key, value & support_masks[key]) for key, value in items
+                            if value & support_masks.get(key, 0))
             if support not in self._support_numbers:
                 self._support_numbers[support] = len(self._support_items)
                 self._support_items.append(support)

@@ -9,8 +9,6 @@ small for state it can. Component numbers come from the position of the componen
 components 32..63); sizes and offsets from the per-component sub-leaves.
 """
 
-import itertools
-
 from ansible_collections.vmcpu.profiles.plugins.module_utils.cpuid_dump import REGISTER_NAMES
 
 # Legacy region (512 bytes) plus the XSAVE header (64 bytes): where the first extended component may start.
@@ -62,9 +60,11 @@ class ComponentPlan:
         self.component_keys = frozenset(self.leaf_key + (subleaf, register)
                                         for subleaf in range(self.subleaves[0], self.subleaves[1] + 1)
                                         for register in REGISTER_NAMES) if size_field else frozenset()
-        # The registers ``supported`` reads.
-        self.support_keys = frozenset(itertools.chain.from_iterable(
-            [key] + [user_key for user_key, user_mask in users] for key, mask, number, users in self.components))
+        # The bits ``supported`` reads, per register.
+        self.support_masks = {}
+        for key, mask, number, users in self.components:
+            for bits_key, bits in [(key, mask)] + users:
+                self.support_masks[bits_key] = self.support_masks.get(bits_key, 0) | bits
 
     def supported(self, registers):
         """The numbers of the components of ``registers`` (keyed as ``host_view`` keys them) that a

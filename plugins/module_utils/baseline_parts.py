@@ -38,15 +38,15 @@ class BaselineParts:
         self._support_numbers = {(): 0}
         self._support_items = [()]
         self._supported = {}            # support numbers of a host -> its usable components
-        self._number(())
+        self._number(())                # EMPTY
 
     def _number(self, items):
         number = self.numbers.get(items)
         if number is None:
             number = self.numbers[items] = len(self.items)
             self.items.append(items)
-            if items and items[0][0][:2] == self.plan.leaf_key and \
-                    self.plan.subleaves[0] <= items[0][0][2] <= self.plan.subleaves[1]:
+            first, last = self.plan.subleaves
+            if items and items[0][0][:2] == self.plan.leaf_key and first <= items[0][0][2] <= last:
                 self.component[number] = items[0][0][2]
         return number
 

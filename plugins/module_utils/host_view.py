@@ -113,6 +113,7 @@ def _parse_entry(content, with_flags):
 
 
 def _parse_msr(content):
+    """``(items, slot)`` of one MSR given as ``(index, value)``; a zero value fills no register."""
     index, value = content
     if int(value, 16):
         return ((('msr', int(index, 16), 0, ''), int(value, 16)),), ('msr', int(index, 16))

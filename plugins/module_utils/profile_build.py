@@ -220,14 +220,21 @@ def _explain(layout, fleet, cluster, regs):
         for f in layout.contract_fields.get(key, ()):
             if not differing & f.mask:
                 continue
-            by_field_value = {}
-            for value in by_value:
-                by_field_value.setdefault(f.extract(value), []).append(value)
-            if len(by_field_value) == 1:
-                continue
-            best = _BEST[f.kind](by_field_value)
-            below = tuple((field_value, tuple(values)) for field_value, values in by_field_value.items()
-                          if field_value != best)
+            if f.width == 1:
+                # The bit differs, so both values are there: the values below the best are those
+                # without the bit (with it, for a bug flag).
+                best = 0 if f.kind == Kind.BUG_FLAG else 1
+                split = filter if best == 0 else itertools.filterfalse
+                below = ((1 - best, tuple(split(f.mask.__and__, by_value))),)
+            else:
+                by_field_value = {}
+                for value in by_value:
+                    by_field_value.setdefault(f.extract(value), []).append(value)
+                if len(by_field_value) == 1:
+                    continue
+                best = _BEST[f.kind](by_field_value)
+                below = tuple((field_value, tuple(values)) for field_value, values in by_field_value.items()
+                              if field_value != best)
             if below not in limited:
                 limited[below] = _limited_by(below, by_value, first_hosts)
             names, count = limited[below]

@@ -8,8 +8,15 @@ Standard library only; the module object supplies Ansible's atomic move, backup 
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import gate_lock
 
 FILE_MODE = '0644'
+# The options of the gate's writers that say how files are written (doc fragment gate_files).
+WRITER_ARGUMENTS = dict(
+    owner=dict(type='str', default='root'),
+    backup=dict(type='bool', default=True),
+    lock_timeout=dict(type='int', default=120),
+)
 
 
 def read_text(path):
@@ -57,3 +64,14 @@ def replace_file(module, path, text, result):
         file_args = module.load_file_common_arguments({'mode': FILE_MODE, 'owner': module.params['owner']}, path=path)
         changed = module.set_fs_attributes_if_different(file_args, changed) or changed
     return changed
+
+
+def under_gate_lock(module, folder, lock_path, write):
+    """Call ``write()`` holding the host's gate lock, ``folder`` created first; in check mode call it
+    without either, so that check mode creates nothing, not even the lock file."""
+    if module.check_mode:
+        write()
+        return
+    make_dirs(folder)
+    with gate_lock(lock_path, module.params['lock_timeout']):
+        write()

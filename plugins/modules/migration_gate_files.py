@@ -98,9 +98,11 @@ backup_files:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import make_dirs, read_text, replace_file
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import (
+    WRITER_ARGUMENTS, read_text, replace_file, under_gate_lock,
+)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import (
-    gate_lock, gate_paths, keep_checked_at, new_record, profile_text, read_record, record_text)
+    gate_paths, keep_checked_at, new_record, profile_text, read_record, record_text)
 
 
 def apply_gate_files(module):
@@ -122,12 +124,7 @@ def apply_gate_files(module):
         changed = replace_file(module, record_path, record_text(final), result) or changed
         result['changed'] = changed
 
-    if module.check_mode:
-        run()
-    else:
-        make_dirs(profiles_dir)
-        with gate_lock(lock_path, params['lock_timeout']):
-            run()
+    under_gate_lock(module, profiles_dir, lock_path, run)
     return result
 
 
@@ -140,9 +137,7 @@ def main():
             reasons=dict(type='list', elements='str', default=[]),
             drift=dict(type='dict'),
             checked_at=dict(type='str', required=True),
-            owner=dict(type='str', default='root'),
-            backup=dict(type='bool', default=True),
-            lock_timeout=dict(type='int', default=120),
+            **WRITER_ARGUMENTS
         ),
         supports_check_mode=True,
     )

@@ -64,8 +64,10 @@ backup_files:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import make_dirs, replace_file
-from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import export_paths, gate_lock
+from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import (
+    WRITER_ARGUMENTS, replace_file, under_gate_lock,
+)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import export_paths
 
 
 def apply_export_files(module):
@@ -80,12 +82,7 @@ def apply_export_files(module):
                 text += '\n'  # a text file ends with a newline, whatever the template trimmed
             result['changed'] = replace_file(module, paths[name], text, result) or result['changed']
 
-    if module.check_mode:
-        run()
-    else:
-        make_dirs(profiles_dir)
-        with gate_lock(lock_path, params['lock_timeout']):
-            run()
+    under_gate_lock(module, profiles_dir, lock_path, run)
     return result
 
 
@@ -95,9 +92,7 @@ def main():
             root=dict(type='str', default=''),
             profile_name=dict(type='str', required=True),
             files=dict(type='dict', required=True),
-            owner=dict(type='str', default='root'),
-            backup=dict(type='bool', default=True),
-            lock_timeout=dict(type='int', default=120),
+            **WRITER_ARGUMENTS
         ),
         supports_check_mode=True,
     )

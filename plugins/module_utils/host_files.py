@@ -75,3 +75,15 @@ def under_gate_lock(module, folder, lock_path, write):
     make_dirs(folder)
     with gate_lock(lock_path, module.params['lock_timeout']):
         write()
+
+
+def exit_with(module, apply):
+    """End the module with ``apply(module)``'s result (its diff only in diff mode), or fail with the
+    ``VmcpuError`` it raised."""
+    try:
+        result = apply(module)
+    except VmcpuError as exc:
+        module.fail_json(msg=str(exc))
+    if not module._diff:
+        result.pop('diff')
+    module.exit_json(**result)

@@ -97,9 +97,8 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import (
-    WRITER_ARGUMENTS, read_text, replace_file, under_gate_lock,
+    WRITER_ARGUMENTS, exit_with, read_text, replace_file, under_gate_lock,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import (
     gate_paths, keep_checked_at, new_record, profile_text, read_record, record_text)
@@ -145,13 +144,7 @@ def main():
         if not isinstance(module.params['profile'].get(key), str):
             module.fail_json(msg='the profile has no %s; give the document validated by '
                                  'vmcpu.profiles.validated_profile.' % key)
-    try:
-        result = apply_gate_files(module)
-    except VmcpuError as exc:
-        module.fail_json(msg=str(exc))
-    if not module._diff:
-        result.pop('diff')
-    module.exit_json(**result)
+    exit_with(module, apply_gate_files)
 
 
 if __name__ == '__main__':

@@ -63,9 +63,8 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import (
-    WRITER_ARGUMENTS, replace_file, under_gate_lock,
+    WRITER_ARGUMENTS, exit_with, replace_file, under_gate_lock,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import export_paths
 
@@ -96,13 +95,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        result = apply_export_files(module)
-    except VmcpuError as exc:
-        module.fail_json(msg=str(exc))
-    if not module._diff:
-        result.pop('diff')
-    module.exit_json(**result)
+    exit_with(module, apply_export_files)
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ linking the checkout into such a layout in a temporary folder.
 """
 
 import atexit
+import json
 import os
 import shutil
 import sys
@@ -79,3 +80,39 @@ def real_dump_facts(shared_dir):
         if path.is_file():
             facts[path.stem.replace('x86_64-cpuid-', '')] = gather_facts(src=str(path))
     return facts
+
+
+# Profiles the export tests run over, besides the bundled ones: single CPUs (a hybrid one with every
+# logical CPU dumped, an Atom server) and mixed fleets of both vendors, by dump file stems.
+EXPORT_FLEETS = {
+    'spr': ('Xeon-Bronze-3408U',),
+    'hybrid': ('12th-gen-intel-core-i7-12700h',),
+    'atom': ('Atom-P5362',),
+    'desktop': ('Core-i7-8700', 'Core-i7-1270P'),
+    'xeons': ('Xeon-E5-2650-v4', 'Xeon-Gold-6152', 'Xeon-Platinum-8268', 'Ice-Lake-Server', 'Xeon-Bronze-3408U',
+              'Xeon-6788P'),
+    'zen3': ('EPYC-7713-64-Core',),
+    'zen': ('EPYC-7601-32-Core', 'EPYC-7713-64-Core', 'Ryzen-9-3900X-12-Core'),
+}
+# The bundled profiles' hosts (inventory/shared-dumps.yml) as dump file stems.
+BUNDLED_HOST_STEMS = {
+    'xeon-e5-2650-v4': 'Xeon-E5-2650-v4', 'xeon-gold-6152': 'Xeon-Gold-6152', 'xeon-platinum-8268': 'Xeon-Platinum-8268',
+    'icelake-sp-sample': 'Ice-Lake-Server', 'xeon-bronze-3408u': 'Xeon-Bronze-3408U', 'xeon-6788p': 'Xeon-6788P',
+    'epyc-7601': 'EPYC-7601-32-Core', 'epyc-7713': 'EPYC-7713-64-Core',
+}
+
+
+@pytest.fixture(scope='session')
+def export_cases(collection_root, real_dump_facts):
+    """``(profile, [(host, facts)])`` of every bundled profile and of every fleet of ``EXPORT_FLEETS``
+    (built once per session): what every VMM export is checked over."""
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile
+    cases = []
+    for path in sorted((collection_root / 'profiles').glob('*.json')):
+        profile = json.loads(path.read_text())
+        stems = [BUNDLED_HOST_STEMS[host['name']] for host in profile['provenance']['hosts']]
+        cases.append((profile, [(stem, real_dump_facts[stem]) for stem in stems]))
+    for name, stems in EXPORT_FLEETS.items():
+        hosts = [(stem, real_dump_facts[stem]) for stem in stems]
+        cases.append((build_profile(hosts, name), hosts))
+    return cases

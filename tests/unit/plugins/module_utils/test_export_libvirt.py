@@ -36,17 +36,6 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile
 
-# Dump-built profiles: single CPUs (a hybrid one, an Atom server) and mixed fleets of both vendors.
-BUILT = {
-    'spr': ('Xeon-Bronze-3408U',),
-    'hybrid': ('12th-gen-intel-core-i7-12700h',),
-    'atom': ('Atom-P5362',),
-    'desktop': ('Core-i7-8700', 'Core-i7-1270P'),
-    'xeons': ('Xeon-E5-2650-v4', 'Xeon-Gold-6152', 'Xeon-Platinum-8268', 'Ice-Lake-Server', 'Xeon-Bronze-3408U',
-              'Xeon-6788P'),
-    'zen3': ('EPYC-7713-64-Core',),
-    'zen': ('EPYC-7601-32-Core', 'EPYC-7713-64-Core', 'Ryzen-9-3900X-12-Core'),
-}
 DOMAIN = """<domain type='kvm'>
   <name>vmcpu-libvirt-export</name>
   <memory unit='MiB'>256</memory>
@@ -87,12 +76,9 @@ def cpu_map_names():
 
 
 @pytest.fixture(scope='module')
-def cases(collection_root, real_dump_facts, cpu_map_names):
+def cases(export_cases, cpu_map_names):
     """(profile, LibvirtCpu) for every bundled profile and every dump-built one."""
-    profiles = [json.loads(path.read_text()) for path in sorted((collection_root / 'profiles').glob('*.json'))]
-    profiles.extend(build_profile([(stem, real_dump_facts[stem]) for stem in stems], name)
-                    for name, stems in BUILT.items())
-    return [(profile, to_libvirt_xml(profile)) for profile in profiles]
+    return [(profile, to_libvirt_xml(profile)) for profile, hosts in export_cases]
 
 
 def _run(argv, what):

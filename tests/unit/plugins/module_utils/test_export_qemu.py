@@ -21,18 +21,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export_qemu import 
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS, Kind
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile
 from ansible_collections.vmcpu.profiles.plugins.module_utils.qemu_cpu_models import FEATURES, MODELS, QEMU_VERSION
-
-# Dump-built profiles: single CPUs (one of them hybrid) and mixed fleets of both vendors.
-BUILT = {
-    'spr': ('Xeon-Bronze-3408U',),
-    'hybrid': ('12th-gen-intel-core-i7-12700h',),
-    'desktop': ('Core-i7-8700', 'Core-i7-1270P'),
-    'xeons': ('Xeon-E5-2650-v4', 'Xeon-Gold-6152', 'Xeon-Platinum-8268', 'Ice-Lake-Server', 'Xeon-Bronze-3408U',
-              'Xeon-6788P'),
-    'zen': ('EPYC-7601-32-Core', 'EPYC-7713-64-Core', 'Ryzen-9-3900X-12-Core'),
-}
 
 
 def _kvm_usable():
@@ -51,12 +40,9 @@ def generator(collection_root):
 
 
 @pytest.fixture(scope='module')
-def profiles(collection_root, real_dump_facts):
+def profiles(export_cases):
     """Every bundled profile and every dump-built one."""
-    built = [json.loads(path.read_text()) for path in sorted((collection_root / 'profiles').glob('*.json'))]
-    for name, stems in BUILT.items():
-        built.append(build_profile([(stem, real_dump_facts[stem]) for stem in stems], name))
-    return built
+    return [profile for profile, hosts in export_cases]
 
 
 def _parsed(argument):

@@ -17,25 +17,9 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export_firecracker 
     INDEXED_LEAVES, _in_range, apply_bitmap, bitmap, reported_subleaves, to_firecracker,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile
 
 jsonschema = pytest.importorskip('jsonschema')
 
-# Dump-built profiles: single CPUs (one of them hybrid, every logical CPU dumped) and mixed fleets.
-BUILT = {
-    'spr': ('Xeon-Bronze-3408U',),
-    'hybrid': ('12th-gen-intel-core-i7-12700h',),
-    'desktop': ('Core-i7-8700', 'Core-i7-1270P'),
-    'xeons': ('Xeon-E5-2650-v4', 'Xeon-Gold-6152', 'Xeon-Platinum-8268', 'Ice-Lake-Server', 'Xeon-Bronze-3408U',
-              'Xeon-6788P'),
-    'zen': ('EPYC-7601-32-Core', 'EPYC-7713-64-Core', 'Ryzen-9-3900X-12-Core'),
-}
-# The bundled profiles' hosts (inventory/shared-dumps.yml) as dump file stems.
-HOST_STEMS = {
-    'xeon-e5-2650-v4': 'Xeon-E5-2650-v4', 'xeon-gold-6152': 'Xeon-Gold-6152', 'xeon-platinum-8268': 'Xeon-Platinum-8268',
-    'icelake-sp-sample': 'Ice-Lake-Server', 'xeon-bronze-3408u': 'Xeon-Bronze-3408U', 'xeon-6788p': 'Xeon-6788P',
-    'epyc-7601': 'EPYC-7601-32-Core', 'epyc-7713': 'EPYC-7713-64-Core',
-}
 FULL = 0xffffffff
 
 
@@ -45,22 +29,10 @@ def _guest(profile):
             for e in profile['cpuid']}
 
 
-def _cases(collection_root, real_dump_facts):
-    cases = []
-    for path in sorted((collection_root / 'profiles').glob('*.json')):
-        profile = json.loads(path.read_text())
-        names = [HOST_STEMS[host['name']] for host in profile['provenance']['hosts']]
-        cases.append((profile, [(name, real_dump_facts[name]) for name in names]))
-    for name, stems in BUILT.items():
-        hosts = [(stem, real_dump_facts[stem]) for stem in stems]
-        cases.append((build_profile(hosts, name), hosts))
-    return cases
-
-
 @pytest.fixture(scope='module')
-def cases(collection_root, real_dump_facts):
+def cases(export_cases):
     """(profile, [(host, facts)]) for every bundled profile and every dump-built one."""
-    return _cases(collection_root, real_dump_facts)
+    return export_cases
 
 
 def _views(hosts):

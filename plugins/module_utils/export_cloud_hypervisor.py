@@ -111,6 +111,19 @@ def profile_msrs(profile):
     return dict(sorted(msrs.items()))
 
 
+def fixed_value(f, cpuid, msrs):
+    """The value the profile fixes for field ``f`` (``cpuid``/``msrs`` from ``profile_cpuid`` and
+    ``profile_msrs``; a register or MSR the profile does not list is fixed at zero), or None when the
+    profile leaves any of its bits to the host or the VMM (mask 0 there)."""
+    if f.source == 'msr':
+        value, mask = msrs.get(f.leaf, (0, MASK64))
+    else:
+        value, mask = cpuid.get((f.leaf, f.subleaves[0], f.register), (0, MASK32))
+    if mask & f.mask != f.mask:
+        return None
+    return f.extract(value)
+
+
 def apply_cloud_hypervisor(adjustment, host):
     """What cloud-hypervisor makes of ``host`` with one ``{replacements, mask}`` adjustment."""
     return (host & int(adjustment['mask'], 16)) | int(adjustment['replacements'], 16)

@@ -48,7 +48,7 @@ from xml.sax.saxutils import escape
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_cloud_hypervisor import (
-    check_exportable, profile_cpuid, profile_msrs,
+    check_exportable, fixed_value, profile_cpuid, profile_msrs,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS
@@ -142,15 +142,6 @@ def read_cpu_map(directory=CPU_MAP_DIR):
     return cached[1]
 
 
-def _fixed(f, cpuid, msrs):
-    """Whether the profile fixes the field's bit; a register or MSR it does not list is fixed (zero)."""
-    if f.source == 'msr':
-        entry = msrs.get(f.leaf)
-    else:
-        entry = cpuid.get((f.leaf, f.subleaves[0], f.register))
-    return entry is None or bool(entry[1] & f.mask)
-
-
 def _choose(candidates, wanted, host_owned):
     """``(model, require, disable)`` with the fewest lines, then fewest disables, then by name."""
     best = None
@@ -191,7 +182,7 @@ def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
     wanted = {table[feature].libvirt_name for feature in kept} & cpu_map.features
     unnamed = sorted(feature for feature in kept if table[feature].libvirt_name not in cpu_map.features)
     cpuid, msrs = profile_cpuid(profile), profile_msrs(profile)
-    host_owned = {f.libvirt_name for f in table.values() if not _fixed(f, cpuid, msrs)} - wanted
+    host_owned = {f.libvirt_name for f in table.values() if fixed_value(f, cpuid, msrs) is None} - wanted
     vendor = LIBVIRT_VENDORS[profile['vendor']]
     candidates = [model for model in cpu_map.models.values() if model.vendor == vendor]
     if not candidates:

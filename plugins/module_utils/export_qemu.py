@@ -35,7 +35,7 @@ check). The profile is expected to be schema-valid (the filter validates it firs
 """
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export_cloud_hypervisor import (
-    MASK32, MASK64, check_exportable, profile_cpuid, profile_msrs,
+    check_exportable, fixed_value, profile_cpuid, profile_msrs,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import VENDOR_IDS, Kind
@@ -83,14 +83,10 @@ def fixed_bits(profile, index):
     cpuid, msrs = profile_cpuid(profile), profile_msrs(profile)
     fixed = {}
     for name, f in index.by_name.items():
-        if f.width != 1 or f.kind not in FLAG_KINDS:
-            continue
-        if f.source == 'msr':
-            value, mask = msrs.get(f.leaf, (0, MASK64))
-        else:
-            value, mask = cpuid.get((f.leaf, f.subleaves[0], f.register), (0, MASK32))
-        if mask & f.mask:
-            fixed[name] = bool(value & f.mask)
+        if f.width == 1 and f.kind in FLAG_KINDS:
+            value = fixed_value(f, cpuid, msrs)
+            if value is not None:
+                fixed[name] = bool(value)
     return fixed
 
 

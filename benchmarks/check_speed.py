@@ -35,11 +35,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, '.collections'))
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts  # noqa: E402
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile  # noqa: E402
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_check import (  # noqa: E402
-    _INDEX_CACHE, check_host, verify_profile,
-)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.check.contract import _INDEX_CACHE  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check import check_host  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.integrity import verify_profile  # noqa: E402
 
 TESTDATA = os.path.join(os.path.dirname(ROOT), 'shared', 'testdata', 'cpuid')
 TARGET_MS = 5.0

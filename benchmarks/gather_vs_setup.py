@@ -53,7 +53,7 @@ def per_run(module, args, runs, workdir):
 
 def time_in_process(runs):
     sys.path.insert(0, os.path.join(ROOT, '.collections'))
-    from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
     start = time.perf_counter()
     for run in range(runs):
         gather_facts()

@@ -64,11 +64,11 @@ import xml.etree.ElementTree as ET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, '.collections'))
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.field_model import Kind, Policy  # noqa: E402
-from ansible_collections.vmcpu.profiles.plugins.module_utils.field_table import fields_for  # noqa: E402
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fleet import Fleet  # noqa: E402
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts  # noqa: E402
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind, Policy  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.table import fields_for  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile  # noqa: E402
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet  # noqa: E402
 
 TESTDATA = os.path.join(os.path.dirname(ROOT), 'shared', 'testdata', 'cpuid', 'libvirt')
 DEFAULT_DUMPS = ('x86_64-cpuid-Xeon-*.xml', 'x86_64-cpuid-Ice-Lake-Server.xml')

@@ -9,11 +9,11 @@ from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export_cloud_hypervisor import to_cloud_hypervisor
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export_firecracker import reported_subleaves, to_firecracker
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export_libvirt import CPU_MAP_DIR, to_libvirt_xml
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export_qemu import to_qemu_cpu
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import host_view
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import reported_subleaves, to_firecracker
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import facts_mapping
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import profile_name, validate_profile
 

@@ -5,7 +5,7 @@
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_report import profile_report
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_report
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import profile_from_facts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 

@@ -6,7 +6,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.vmm_files import vmm_files
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files import vmm_files
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import profile_name, validate_profile
 
 

@@ -189,7 +189,7 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import facts_summary, gather_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import facts_summary, gather_facts
 
 
 def _modprobe_runner(module):

@@ -206,11 +206,11 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check import check_host
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import unwrap_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_check import check_host
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import unwrap_facts
 
 
 def main():

@@ -97,11 +97,12 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import (
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import gate_paths
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import (
+    keep_checked_at, new_record, profile_text, read_record, record_text)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import (
     WRITER_ARGUMENTS, exit_with, read_text, replace_file, under_gate_lock,
 )
-from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import (
-    gate_paths, keep_checked_at, new_record, profile_text, read_record, record_text)
 
 
 def apply_gate_files(module):

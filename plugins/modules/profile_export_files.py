@@ -63,10 +63,10 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_files import (
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import export_paths
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import (
     WRITER_ARGUMENTS, exit_with, replace_file, under_gate_lock,
 )
-from ansible_collections.vmcpu.profiles.plugins.module_utils.migration_gate import export_paths
 
 
 def apply_export_files(module):

@@ -10,8 +10,8 @@ is the file name without ``.json``). Every facts document is validated against t
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.host_view import check_facts_version, unwrap_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, validate
 
 

@@ -9,7 +9,7 @@ validated against the profile schema before anyone sees it.
 import re
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts, facts_mapping
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 

@@ -74,7 +74,7 @@ def shared_dir():
 @pytest.fixture(scope='session')
 def real_dump_facts(shared_dir):
     """Host facts of every real CPU dump in ../shared, keyed by a short host name (file stem)."""
-    from ansible_collections.vmcpu.profiles.plugins.module_utils.host_facts import gather_facts
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
     facts = {}
     for path in sorted((shared_dir / 'testdata' / 'cpuid').rglob('*')):
         if path.is_file():
@@ -106,7 +106,7 @@ BUNDLED_HOST_STEMS = {
 def export_cases(collection_root, real_dump_facts):
     """``(profile, [(host, facts)])`` of every bundled profile and of every fleet of ``EXPORT_FLEETS``
     (built once per session): what every VMM export is checked over."""
-    from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import build_profile
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
     cases = []
     for path in sorted((collection_root / 'profiles').glob('*.json')):
         profile = json.loads(path.read_text())

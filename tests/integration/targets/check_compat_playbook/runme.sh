@@ -110,7 +110,7 @@ grep -q 'check_pair: give -e profile=' "$out/pair-args.log" || { cat "$out/pair-
 # Drift: the profile recorded another kernel for skylake. Unreviewed -> NO; after the gate ran -> YES.
 "$python" - "$out/profiles/sky_cas.json" "$out/drifted/sky_cas.json" <<'PYTHON'
 import json, os, sys
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import profile_digest
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import profile_digest
 profile = json.load(open(sys.argv[1]))
 host = next(h for h in profile['provenance']['hosts'] if h['name'] == 'skylake')
 host['fingerprint']['microcode'] = '0x2000065'

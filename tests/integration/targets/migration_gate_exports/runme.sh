@@ -62,7 +62,7 @@ grep -q "\[WARNING\]: vmcpu.profiles.vmm_files: qemu export of profile skylake-s
     fail "no warning about fields the QEMU argument cannot express"
 "$python" - "$profile" "$out/roots" <<'PYTHON'
 import json, os, shlex, stat, sys
-from ansible_collections.vmcpu.profiles.plugins.module_utils.vmm_files import vmm_files
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files import vmm_files
 profile, roots = json.load(open(sys.argv[1])), sys.argv[2]
 expected, warnings = vmm_files(profile, ['cloud_hypervisor', 'firecracker', 'libvirt', 'qemu'])
 # Made from dumps, the profile knows no KVM MSR index: cloud-hypervisor gets no MSR file.

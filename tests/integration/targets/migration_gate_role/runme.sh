@@ -117,7 +117,7 @@ ls "$out/roots/skylake/etc/vmcpu/"migration.json.*~ >/dev/null || fail "no backu
 # -- drift: the profile recorded another kernel for skylake (re-digested, so not tampered) ----------
 "$python" - "$profile" "$out/drift/sky_cas.json" <<'PYTHON'
 import json, os, sys
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import profile_digest
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import profile_digest
 profile = json.load(open(sys.argv[1]))
 host = next(h for h in profile['provenance']['hosts'] if h['name'] == 'xeon-gold-6152' or h['name'] == 'skylake')
 host['fingerprint']['kernel'] = '5.10.0-old'
@@ -137,7 +137,7 @@ grep -q '"state": "enabled"' "$out/drift-roots/skylake/etc/vmcpu/migration.json"
 mkdir -p "$out/bad"
 "$python" - "$profile" "$out/bad" <<'PYTHON'
 import json, sys
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import profile_digest
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import profile_digest
 profile, bad = json.load(open(sys.argv[1])), sys.argv[2]
 invalid = dict(profile, vendor='CyrixInstead')
 invalid['digest'] = profile_digest(invalid)

@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmcpu.profiles.plugins.filter.compat_report import compat_junit
 from ansible_collections.vmcpu.profiles.plugins.filter.profile_validation import validated_profile
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile_build import profile_digest
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import profile_digest
 
 
 @pytest.fixture(scope='module')

@@ -1,0 +1,191 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Export a profile as a libvirt guest CPU definition (design notes section 6)::
+
+    <cpu mode='custom' match='exact' check='full'>
+      <model fallback='forbid'>Skylake-Server-IBRS</model>
+      <vendor>Intel</vendor>
+      <feature policy='require' name='clflushopt'/>
+      <feature policy='disable' name='hle'/>
+    </cpu>
+
+Why this shape:
+
+- ``mode='custom' match='exact'``: the guest sees exactly the model plus/minus the listed features on
+  every host, which is what a migration contract needs. ``fallback='forbid'``: a host whose libvirt
+  does not know the model must refuse the domain, not substitute another model. ``check='full'``:
+  libvirt compares the virtual CPU QEMU really created with this definition and refuses to start
+  when a required feature is missing or a disabled one present.
+- ``<vendor>``: without it libvirt would run the guest on a CPU "regardless of its vendor" (libvirt's
+  domain XML documentation); the profile is for one vendor and the host check refuses the others.
+- Base model: the installed libvirt CPU map (``cpu_map/index.xml`` and the files it includes) is
+  read, models inherit the features and vendor of a ``<model name='Parent'/>`` they name, and only
+  models of the profile's vendor are candidates. A model feature marked ``removed='yes'`` (QEMU
+  dropped it from its model, e.g. ``monitor`` of EPYC) is not part of the model for libvirt: its own
+  expansion (``virsh cpu-baseline --features``) leaves it out, so it needs no disable line. The chosen model needs the fewest ``<feature>``
+  lines (require + disable); ties go to fewer disable lines (a model that is a subset of the profile),
+  then to the model name, so the result does not depend on file order.
+- Features, by the field table's libvirt name (``Field.libvirt_name``; the mapping lives there only):
+  every feature the profile keeps is on (required when the model lacks it); every feature of the model
+  that the profile does not keep is disabled, including model features that are no field of ours
+  (the profile zeroes unknown bits). A field whose bit the profile leaves to the host or the VMM (its
+  register or MSR is listed with mask 0 there: kind vmm, policy passthrough) gets no line; the model
+  decides. Dropped features the model lacks need no line: a custom model exposes nothing it does not
+  name.
+- Kept features libvirt's CPU map has no name for (XSAVE state components, AMD's leaf-1 mirrors,
+  features newer than the map) cannot be required: they are returned in ``unnamed`` for the caller to
+  warn about; ``docs/libvirt.md`` says what they are.
+
+Only ``GenuineIntel`` and ``AuthenticAMD`` profiles for KVM can be expressed; anything else, a
+feature name the field table does not know, or a CPU map without a model of the vendor raises
+``VmcpuError``. The profile is expected to be schema-valid (the filter validates it first).
+"""
+
+import os
+import xml.etree.ElementTree as ET
+from collections import namedtuple
+from xml.sax.saxutils import escape
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import fixed_value, profile_cpuid, profile_msrs
+
+CPU_MAP_DIR = '/usr/share/libvirt/cpu_map'
+# The Debian package that ships CPU_MAP_DIR (``dpkg -S /usr/share/libvirt/cpu_map``).
+CPU_MAP_PACKAGE = 'libvirt0'
+# Profile vendor string -> libvirt's vendor name (cpu_map/x86_vendors.xml).
+LIBVIRT_VENDORS = {'GenuineIntel': 'Intel', 'AuthenticAMD': 'AMD'}
+
+CpuMap = namedtuple('CpuMap', 'path features models')
+Model = namedtuple('Model', 'name vendor features')
+
+
+class LibvirtCpu(namedtuple('LibvirtCpu', 'xml model require disable unnamed')):
+    """An exported ``<cpu>`` element, its base model, its feature lines and the kept fields libvirt has
+    no name for."""
+
+    def warning(self):
+        """What the definition cannot require, as the end of a sentence starting with the profile
+        ("profile fleet keeps features ..."); None when it can require everything."""
+        if not self.unnamed:
+            return None
+        return ("keeps features libvirt's CPU map has no name for, so the CPU definition cannot require them: %s"
+                % ', '.join(self.unnamed))
+
+
+_CPU_MAPS = {}
+
+
+def _parse(path, where):
+    try:
+        return ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise VmcpuError('libvirt CPU map %s cannot be read: %s.' % (where, exc)) from None
+
+
+def _x86_elements(directory):
+    """The children of ``<arch name='x86'>`` in ``index.xml``, each ``<include>`` replaced by the
+    children of the file it names, in file order (a model may only name a parent defined before it)."""
+    index = os.path.join(directory, 'index.xml')
+    arch = next((a for a in _parse(index, index).findall('arch') if a.get('name') == 'x86'), None)
+    if arch is None:
+        raise VmcpuError('libvirt CPU map %s has no x86 architecture.' % index)
+    for element in arch:
+        if element.tag == 'include':
+            included = os.path.join(directory, element.get('filename', ''))
+            yield from _parse(included, included)
+        else:
+            yield element
+
+
+def _read_cpu_map(directory):
+    features, models = set(), {}
+    for element in _x86_elements(directory):
+        if element.tag == 'feature':
+            features.add(element.get('name'))
+        elif element.tag == 'model':
+            vendor, names = None, set()
+            for child in element:
+                if child.tag == 'model':
+                    parent = models.get(child.get('name'))
+                    if parent is None:
+                        raise VmcpuError('libvirt CPU map %s: model %s is based on unknown model %s.'
+                                         % (directory, element.get('name'), child.get('name')))
+                    vendor, names = parent.vendor, set(parent.features)
+            for child in element:
+                if child.tag == 'vendor':
+                    vendor = child.get('name')
+                elif child.tag == 'feature' and child.get('removed') != 'yes':
+                    names.add(child.get('name'))
+            models[element.get('name')] = Model(element.get('name'), vendor, frozenset(names))
+    return CpuMap(directory, frozenset(features), models)
+
+
+def read_cpu_map(directory=CPU_MAP_DIR):
+    """libvirt's x86 CPU map in ``directory``: feature names and models (with inherited features).
+
+    Read once per directory and modification time (a package upgrade replaces the files)."""
+    index = os.path.join(directory, 'index.xml')
+    try:
+        stamp = (os.stat(directory).st_mtime_ns, os.stat(index).st_mtime_ns)
+    except OSError:
+        raise VmcpuError(('libvirt CPU map not found (no %s): install the Debian package %s, which ships ' +
+                          '%s, or point cpu_map_dir at a libvirt cpu_map directory.')
+                         % (index, CPU_MAP_PACKAGE, CPU_MAP_DIR)) from None
+    key = os.path.realpath(directory)
+    cached = _CPU_MAPS.get(key)
+    if cached is None or cached[0] != stamp:
+        cached = _CPU_MAPS[key] = (stamp, _read_cpu_map(directory))
+    return cached[1]
+
+
+def _choose(candidates, wanted, host_owned):
+    """``(model, require, disable)`` with the fewest lines, then fewest disables, then by name."""
+    best = None
+    for model in candidates:
+        require = sorted(wanted - model.features)
+        disable = sorted(model.features - wanted - host_owned)
+        rank = (len(require) + len(disable), len(disable), model.name)
+        if best is None or rank < best[0]:
+            best = (rank, model, require, disable)
+    return best[1:]
+
+
+def _xml(model, vendor, require, disable):
+    def quoted(text):
+        return "'%s'" % escape(text, {"'": '&apos;'})
+
+    lines = ["<cpu mode='custom' match='exact' check='full'>",
+             "  <model fallback='forbid'>%s</model>" % escape(model),
+             '  <vendor>%s</vendor>' % escape(vendor)]
+    lines.extend("  <feature policy='require' name=%s/>" % quoted(name) for name in require)
+    lines.extend("  <feature policy='disable' name=%s/>" % quoted(name) for name in disable)
+    lines.append('</cpu>')
+    return '\n'.join(lines)
+
+
+def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
+    """The profile as a libvirt ``<cpu>`` element: ``LibvirtCpu(xml, model, require, disable, unnamed)``,
+    ``require``/``disable`` libvirt feature names, ``unnamed`` the kept fields libvirt has no name for."""
+    check_exportable(profile, 'libvirt', LIBVIRT_VENDORS)
+    name = profile.get('name', '(unnamed)')
+    table = field_index(VENDOR_IDS[profile['vendor']]).by_name
+    kept = profile.get('features') or []
+    unknown = sorted(feature for feature in kept if feature not in table)
+    if unknown:
+        raise VmcpuError('profile %s keeps features the %s field table does not know: %s.'
+                         % (name, profile['vendor'], ', '.join(unknown)))
+    cpu_map = read_cpu_map(cpu_map_dir)
+    wanted = {table[feature].libvirt_name for feature in kept} & cpu_map.features
+    unnamed = sorted(feature for feature in kept if table[feature].libvirt_name not in cpu_map.features)
+    cpuid, msrs = profile_cpuid(profile), profile_msrs(profile)
+    host_owned = {f.libvirt_name for f in table.values() if fixed_value(f, cpuid, msrs) is None} - wanted
+    vendor = LIBVIRT_VENDORS[profile['vendor']]
+    candidates = [model for model in cpu_map.models.values() if model.vendor == vendor]
+    if not candidates:
+        raise VmcpuError('profile %s: the libvirt CPU map %s has no x86 CPU model of vendor %s.'
+                         % (name, cpu_map_dir, vendor))
+    model, require, disable = _choose(candidates, wanted, host_owned)
+    return LibvirtCpu(_xml(model.name, vendor, require, disable), model.name, require, disable, unnamed)

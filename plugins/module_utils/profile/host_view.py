@@ -1,0 +1,170 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The guest-visible view of one host, as register values keyed like the field table.
+
+Design notes section 2: the view is what KVM can give a guest (``KVM_GET_SUPPORTED_CPUID`` and the
+KVM feature MSRs) when the facts have it; otherwise the raw CPUID, met across the host's CPU groups
+(a hybrid host offers a VM only what all its core types have), flagged as ``raw``.
+"""
+
+import itertools
+from dataclasses import dataclass
+from functools import cached_property
+from operator import itemgetter
+from typing import Dict, FrozenSet, Optional, Tuple
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint import fingerprint_summary
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
+
+FACTS_SCHEMA_VERSION = 1
+
+# ('cpuid', leaf, subleaf, 'ebx') or ('msr', index, 0, '')
+RegisterKey = Tuple[str, int, int, str]
+
+# KVM_CPUID_FLAG_SIGNIFCANT_INDEX (linux/kvm.h): the entry is valid for its sub-leaf only.
+KVM_SIGNIFICANT_INDEX = 1
+
+
+@dataclass
+class HostView:
+    """One host as the profile engine sees it."""
+
+    name: str
+    vendor: str                         # 'intel' or 'amd'
+    view: str                           # 'kvm' or 'raw'
+    entries: Tuple[Tuple[int, ...], ...]  # the entry numbers of each CPU group (one group for KVM)
+    table: 'EntryTable'                 # what the entry numbers stand for
+    msr_index: Optional[FrozenSet[int]]  # KVM MSR index list; None when unknown (dumps)
+    fingerprint_digest: str
+    fingerprint: dict                   # fingerprint_summary() of the facts' fingerprint
+    source: str
+
+    @cached_property
+    def groups(self) -> Tuple[Dict[RegisterKey, int], ...]:
+        """One register map per CPU group."""
+        return tuple(map(self.table.registers, self.entries))
+
+
+_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'eax', 'ebx', 'ecx', 'edx')
+_KVM_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'flags', 'eax', 'ebx', 'ecx', 'edx')
+
+
+class EntryTable:
+    """The distinct CPUID entries and MSR values of the hosts read with one table, numbered.
+
+    Hosts of one model have identical entries, and distinct hosts of one model still share most of
+    them: each distinct entry is parsed once, and a host is a tuple of entry numbers. Per number:
+    ``items`` (its ``(register key, value)`` pairs, zero values left out) and ``slot`` (the CPUID
+    (leaf, sub-leaf) or MSR index it fills; two entries of one slot in a group are rare, and then
+    the later one wins register by register, see ``registers``)."""
+
+    def __init__(self):
+        self.numbers = {}
+        self.items = []
+        self.slot = []
+        self._msr_indexes = {}
+
+    def _number(self, content, items, slot):
+        self.numbers[content] = len(self.items)
+        self.items.append(items)
+        self.slot.append(slot)
+
+    def group(self, entries, msr_values, with_flags):
+        """The entry numbers of one CPU group: its CPUID entries, then its MSRs."""
+        contents = tuple(map(_KVM_ENTRY_CONTENT if with_flags else _ENTRY_CONTENT, entries))
+        msr_contents = tuple(msr_values.items())
+        numbers = list(map(self.numbers.get, contents + msr_contents))
+        if None in numbers:
+            for position, content in enumerate(contents + msr_contents):
+                if numbers[position] is None:
+                    if content not in self.numbers:
+                        self._number(content, *(_parse_entry(content, with_flags) if position < len(contents)
+                                                else _parse_msr(content)))
+                    numbers[position] = self.numbers[content]
+        return tuple(numbers)
+
+    def msr_index(self, index_list):
+        """The KVM MSR index list as a set of numbers (hosts of one kernel share it)."""
+        index_list = tuple(index_list)
+        if index_list not in self._msr_indexes:
+            self._msr_indexes[index_list] = frozenset(int(index, 16) for index in index_list)
+        return self._msr_indexes[index_list]
+
+    def registers(self, numbers):
+        """``{('cpuid', leaf, subleaf, reg) or ('msr', index, 0, ''): value}`` of a group's entries;
+        a later entry of the same register wins, as with one dict.update per entry."""
+        return dict(itertools.chain.from_iterable(map(self.items.__getitem__, numbers)))
+
+
+def _parse_entry(content, with_flags):
+    """``(items, slot)`` of one entry given as ``_ENTRY_CONTENT``/``_KVM_ENTRY_CONTENT``. KVM
+    entries whose sub-leaf is insignificant are valid for every sub-leaf, so they are recorded as
+    sub-leaf 0, which is where lookups start."""
+    leaf, subleaf = int(content[0], 16), int(content[1], 16)
+    if with_flags:
+        if not content[2] & KVM_SIGNIFICANT_INDEX:
+            subleaf = 0
+        content = content[:2] + content[3:]
+    items = tuple((('cpuid', leaf, subleaf, name), value)
+                  for name, value in zip(REGISTER_NAMES, map(int, content[2:], itertools.repeat(16))) if value)
+    return items, ('cpuid', leaf, subleaf)
+
+
+def _parse_msr(content):
+    """``(items, slot)`` of one MSR given as ``(index, value)``; a zero value fills no register."""
+    index, value = content
+    if int(value, 16):
+        return ((('msr', int(index, 16), 0, ''), int(value, 16)),), ('msr', int(index, 16))
+    return (), ('msr', index)
+
+
+def unwrap_facts(facts):
+    """The facts document; a whole ``ansible_facts`` dict holding it under ``vmcpu`` is unwrapped."""
+    if isinstance(facts, dict) and 'vmcpu' in facts and 'schema_version' not in facts:
+        return facts['vmcpu']
+    return facts
+
+
+def check_facts_version(name, facts):
+    """Refuse facts that are not a mapping or not of the layout this collection reads."""
+    if not isinstance(facts, dict):
+        raise VmcpuError('host %s: facts are not a mapping (got %s); gather them with '
+                         'vmcpu.profiles.cpu_facts.' % (name, type(facts).__name__))
+    version = facts.get('schema_version')
+    if version != FACTS_SCHEMA_VERSION:
+        raise VmcpuError('host %s: facts have schema_version %r, this collection reads version %d; '
+                         'gather the host again with this version of vmcpu.profiles.'
+                         % (name, version, FACTS_SCHEMA_VERSION))
+
+
+def host_view(name, facts, table=None):
+    """Build the ``HostView`` of host ``name`` from its facts; bad facts raise naming the host.
+
+    ``table`` (an ``EntryTable`` kept by the caller across hosts) shares the parsing of the entries
+    hosts have in common."""
+    table = EntryTable() if table is None else table
+    check_facts_version(name, facts)
+    vendor = VENDOR_IDS.get(facts.get('vendor'))
+    if vendor is None:
+        raise VmcpuError('host %s: CPU vendor %r has no field table (supported: %s).'
+                         % (name, facts.get('vendor'), ', '.join(sorted(VENDOR_IDS))))
+    try:
+        kvm = facts['kvm']
+        if kvm.get('available'):
+            entries = (table.group(kvm['supported_cpuid'], kvm['feature_msrs'], True),)
+            msr_index = table.msr_index(kvm['msr_index_list'])
+            view = 'kvm'
+        else:
+            entries = tuple(table.group(group['cpuid'], facts['dump_msrs'], False)
+                            for group in facts['raw_cpuid']['groups'])
+            msr_index = None
+            view = 'raw'
+        digest = facts['fingerprint']['digest']
+        fingerprint = fingerprint_summary(facts['fingerprint'])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VmcpuError('host %s: facts are incomplete or malformed (%s: %s); gather the host again.'
+                         % (name, type(exc).__name__, exc))
+    return HostView(name=name, vendor=vendor, view=view, entries=entries, table=table, msr_index=msr_index,
+                    fingerprint_digest=digest, fingerprint=fingerprint, source=facts.get('source', 'unknown'))

@@ -1,0 +1,264 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""libvirt export, checked by the real libvirt tools for every bundled profile and profiles built from
+the real dumps in ``../shared``:
+
+- ``virt-xml-validate FILE domain`` accepts the ``<cpu>`` inside a minimal ``<domain type='kvm'>``;
+- ``virsh -c test:///default cpu-baseline --features`` expands the definition: the feature set the
+  guest gets is exactly the profile's kept features by their libvirt names (no dropped feature on, no
+  kept one missing). ``cpu-baseline`` reads host CPU descriptions, which take neither ``mode`` nor
+  feature policies (the test driver implements neither ``hypervisor-cpu-baseline`` nor
+  ``cpu-compare``, and its ``define`` checks no feature names). So libvirt is asked twice: for the
+  model alone, and for the model plus the required features (as plain host features; libvirt rejects an
+  unknown name). The disable lines then remove features of libvirt's expansion of the model, as the
+  domain XML documentation defines ``policy='disable'``; the test asserts that each of them is in that
+  expansion and each require line is not, so every line is needed;
+- the warned names are exactly the kept features without a name in the installed CPU map;
+- the chosen model needs no more lines than any other model of the vendor, counted on libvirt's own
+  expansion of every model.
+
+Skipped when ``../shared``, ``virsh``, ``virt-xml-validate`` or libvirt's CPU map is missing.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import (
+    CPU_MAP_DIR, LIBVIRT_VENDORS, read_cpu_map, to_libvirt_xml,
+)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
+
+DOMAIN = """<domain type='kvm'>
+  <name>vmcpu-libvirt-export</name>
+  <memory unit='MiB'>256</memory>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+  </os>
+%s
+</domain>
+"""
+
+
+def _tool(name, package):
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip('%s not found (Debian package %s)' % (name, package))
+    return path
+
+
+@pytest.fixture(scope='module')
+def virsh():
+    return _tool('virsh', 'libvirt-clients')
+
+
+@pytest.fixture(scope='module')
+def xml_validate():
+    return _tool('virt-xml-validate', 'libvirt-clients')
+
+
+@pytest.fixture(scope='module')
+def cpu_map_names():
+    """Feature names of the installed cpu_map, read straight from ``x86_features.xml``."""
+    path = '%s/x86_features.xml' % CPU_MAP_DIR
+    try:
+        root = ET.parse(path).getroot()
+    except OSError:
+        pytest.skip('libvirt CPU map not found at %s (Debian package libvirt0)' % CPU_MAP_DIR)
+    return {feature.get('name') for feature in root.iter('feature')}
+
+
+@pytest.fixture(scope='module')
+def cases(export_cases, cpu_map_names):
+    """(profile, LibvirtCpu) for every bundled profile and every dump-built one."""
+    return [(profile, to_libvirt_xml(profile)) for profile, hosts in export_cases]
+
+
+def _run(argv, what):
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, '%s failed: %s%s' % (what, result.stdout, result.stderr)
+    return result.stdout
+
+
+def _expand(virsh, tmp_path, model, vendor, features=()):
+    """libvirt's feature set of ``model`` plus ``features`` (``cpu-baseline`` of one host CPU)."""
+    lines = ['<cpu>', '  <arch>x86_64</arch>', '  <model>%s</model>' % model, '  <vendor>%s</vendor>' % vendor]
+    lines.extend("  <feature name='%s'/>" % name for name in features)
+    lines.append('</cpu>')
+    path = tmp_path / 'host-cpu.xml'
+    path.write_text('\n'.join(lines))
+    root = ET.fromstring(_run([virsh, '-c', 'test:///default', 'cpu-baseline', '--features', str(path)],
+                              'virsh cpu-baseline of %s' % model))
+    return {f.get('name') for f in root.findall('feature') if f.get('policy', 'require') == 'require'}
+
+
+def _kept(profile, cpu_map_names):
+    """The profile's kept features by libvirt name, those the cpu_map knows, and the others (ours)."""
+    table = field_index(VENDOR_IDS[profile['vendor']]).by_name
+    named = {table[name].libvirt_name for name in profile['features']} & cpu_map_names
+    unnamed = sorted(name for name in profile['features'] if table[name].libvirt_name not in cpu_map_names)
+    return named, unnamed
+
+
+def test_domain_validates(cases, xml_validate, tmp_path):
+    for profile, exported in cases:
+        path = tmp_path / ('%s.xml' % profile['name'])
+        path.write_text(DOMAIN % exported.xml)
+        _run([xml_validate, str(path), 'domain'], 'virt-xml-validate of profile %s' % profile['name'])
+
+
+def test_shape(cases):
+    for profile, exported in cases:
+        root = ET.fromstring(exported.xml)
+        assert root.attrib == {'mode': 'custom', 'match': 'exact', 'check': 'full'}
+        assert [child.tag for child in root][:2] == ['model', 'vendor']
+        assert root.find('model').attrib == {'fallback': 'forbid'} and root.find('model').text == exported.model
+        assert root.find('vendor').text == LIBVIRT_VENDORS[profile['vendor']]
+        policies = [(f.get('policy'), f.get('name')) for f in root.findall('feature')]
+        assert policies == [('require', name) for name in exported.require] + [('disable', name) for name in exported.disable]
+        assert exported.require == sorted(exported.require) and exported.disable == sorted(exported.disable)
+        assert exported.xml == to_libvirt_xml(json.loads(json.dumps(profile))).xml  # stable
+
+
+def test_libvirt_expansion_is_the_profile(cases, cpu_map_names, virsh, tmp_path):
+    for profile, exported in cases:
+        vendor = LIBVIRT_VENDORS[profile['vendor']]
+        model = _expand(virsh, tmp_path, exported.model, vendor)
+        with_required = _expand(virsh, tmp_path, exported.model, vendor, exported.require)
+        assert with_required == model | set(exported.require), profile['name']
+        assert not model & set(exported.require), (profile['name'], 'required although the model has it')
+        assert set(exported.disable) <= model, (profile['name'], 'disabled although the model lacks it')
+        named, unnamed = _kept(profile, cpu_map_names)
+        guest = with_required - set(exported.disable)
+        assert guest == named, '%s: libvirt gives the guest -%s +%s' % (
+            profile['name'], sorted(named - guest), sorted(guest - named))
+        dropped = {field_index(VENDOR_IDS[profile['vendor']]).by_name[name].libvirt_name for name in profile['disabled']}
+        assert not guest & dropped, profile['name']
+        assert exported.unnamed == unnamed, profile['name']
+
+
+def test_closest_model_by_libvirt_expansion(cases, cpu_map_names, virsh, tmp_path):
+    """The rule of the module doc, recomputed on libvirt's expansion of every model of the vendor; this
+    also checks our reading of the cpu_map models against libvirt's."""
+    cpu_map = read_cpu_map()
+    expanded = {}
+    for model in cpu_map.models.values():
+        if model.vendor in LIBVIRT_VENDORS.values():
+            expanded[model.name] = (model.vendor, _expand(virsh, tmp_path, model.name, model.vendor))
+            assert expanded[model.name][1] == model.features, model.name
+    for profile, exported in cases:
+        named, unnamed = _kept(profile, cpu_map_names)
+        ranks = sorted((len(named - features) + len(features - named), len(features - named), name)
+                       for name, (vendor, features) in expanded.items() if vendor == LIBVIRT_VENDORS[profile['vendor']])
+        assert ranks[0][2] == exported.model, (profile['name'], ranks[:3])
+
+
+def test_passthrough_model_feature_gets_no_line(real_dump_facts):
+    """A field the profile leaves to the host (policy passthrough) has no line, so the model decides;
+    the same field dropped (``-avx512vl``) is disabled."""
+    hosts = [('spr', real_dump_facts['Xeon-Bronze-3408U'])]
+    models = read_cpu_map().models
+    loose = build_profile(hosts, 'spr-loose', policies={'avx512vl': 'passthrough'})
+    assert 'avx512vl' not in loose['features'] and 'avx512vl' not in loose['disabled']
+    exported = to_libvirt_xml(loose)
+    assert 'avx512vl' in models[exported.model].features
+    assert 'avx512vl' not in exported.require + exported.disable
+    exported = to_libvirt_xml(build_profile(hosts, 'spr-dropped', features=['-avx512vl']))
+    assert 'avx512vl' in models[exported.model].features and 'avx512vl' in exported.disable
+
+
+def _tiny_map(tmp_path, models):
+    """A cpu_map with two features and the given ``(name, vendor, parent, features, removed)`` models."""
+    (tmp_path / 'x86_features.xml').write_text(''.join((
+        "<cpus><feature name='fpu'><cpuid eax_in='0x01' edx='0x00000001'/></feature>",
+        "<feature name='avx2'><cpuid eax_in='0x07' ecx_in='0x00' ebx='0x00000020'/></feature></cpus>")))
+    (tmp_path / 'x86_vendors.xml').write_text("<cpus><vendor name='Intel' string='GenuineIntel'/></cpus>")
+    body = []
+    for name, vendor, parent, features, removed in models:
+        body.append("<model name='%s'>" % name)
+        body.extend(["<model name='%s'/>" % parent] if parent else [])
+        body.extend(["<vendor name='%s'/>" % vendor] if vendor else [])
+        body.extend("<feature name='%s'/>" % feature for feature in features)
+        body.extend("<feature name='%s' removed='yes'/>" % feature for feature in removed)
+        body.append('</model>')
+    (tmp_path / 'x86_models.xml').write_text('<cpus>%s</cpus>' % ''.join(body))
+    (tmp_path / 'index.xml').write_text(''.join((
+        "<cpus><arch name='x86'><include filename='x86_vendors.xml'/><include filename='x86_features.xml'/>",
+        "<include filename='x86_models.xml'/></arch></cpus>")))
+    return str(tmp_path)
+
+
+def _profile(features=('fpu',), vendor='GenuineIntel'):
+    return {'name': 'p', 'vendor': vendor, 'hypervisor': 'kvm', 'features': list(features), 'disabled': {},
+            'cpuid': [], 'msrs': []}
+
+
+def test_inherited_models_and_tie_break(tmp_path):
+    directory = _tiny_map(tmp_path, [('Base', 'Intel', None, ['fpu'], ['avx2']), ('Child', None, 'Base', ['avx2'], []),
+                                     ('Zeta', 'Intel', None, ['fpu', 'avx2'], []), ('Generic', None, None, ['fpu'], [])])
+    cpu_map = read_cpu_map(directory)
+    assert cpu_map.models['Base'] == ('Base', 'Intel', frozenset({'fpu'}))  # removed='yes' is not in the model
+    assert cpu_map.models['Child'] == ('Child', 'Intel', frozenset({'fpu', 'avx2'}))
+    assert cpu_map.models['Generic'].vendor is None
+    assert to_libvirt_xml(_profile(['fpu', 'avx2']), directory).model == 'Child'  # 0 lines, name before Zeta
+    exported = to_libvirt_xml(_profile(['fpu']), directory)
+    assert (exported.model, exported.require, exported.disable) == ('Base', [], [])
+    # Unknown to this map: warned, never required.
+    assert to_libvirt_xml(_profile(['fpu', 'sse2']), directory).unnamed == ['sse2']
+    assert read_cpu_map(directory) is cpu_map  # read once per (path, mtime)
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'vendor': 'CentaurHauls'}, "profile p has CPU vendor 'CentaurHauls', which libvirt cannot express " +
+                                 '(supported: AuthenticAMD, GenuineIntel)'),
+    ({'hypervisor': 'hvf'}, "profile p is for hypervisor 'hvf'; libvirt profiles are for KVM only"),
+    ({'vendor': 'AuthenticAMD'}, 'profile p: the libvirt CPU map %s has no x86 CPU model of vendor AMD'),
+    ({'features': ['fpu', 'warp_drive']}, 'profile p keeps features the GenuineIntel field table does not know: warp_drive'),
+])
+def test_bad_profiles(change, message, tmp_path):
+    directory = _tiny_map(tmp_path, [('Base', 'Intel', None, ['fpu'], [])])
+    profile = dict(_profile(), **change)
+    with pytest.raises(VmcpuError, match=re.escape(message.replace('%s', directory))):
+        to_libvirt_xml(profile, directory)
+
+
+def test_bad_cpu_maps(tmp_path):
+    with pytest.raises(VmcpuError, match=re.escape(('libvirt CPU map not found (no %s/none/index.xml): install the ' +
+                                                    'Debian package libvirt0') % tmp_path)):
+        read_cpu_map(str(tmp_path / 'none'))
+    (tmp_path / 'index.xml').write_text("<cpus><arch name='ppc64'/></cpus>")
+    with pytest.raises(VmcpuError, match='has no x86 architecture'):
+        read_cpu_map(str(tmp_path))
+    (tmp_path / 'index.xml').write_text("<cpus><arch name='x86'><include filename='gone.xml'/></arch></cpus>")
+    with pytest.raises(VmcpuError, match='gone.xml cannot be read'):
+        read_cpu_map(str(tmp_path))
+
+
+def test_filter(cases, collections_path, capfd, tmp_path):
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.vmcpu.profiles.plugins.filter.exports import FilterModule
+    to_xml = FilterModule().filters()['to_libvirt_xml']
+    profile, exported = next((p, e) for p, e in cases if p['name'] == 'skylake-server')
+    capfd.readouterr()
+    assert to_xml(profile) == exported.xml
+    warning = ' '.join(capfd.readouterr().err.split())
+    assert ("vmcpu.profiles.to_libvirt_xml: profile skylake-server keeps features libvirt's CPU map has no name for, " +
+            'so the CPU definition cannot require them: ' + ', '.join(exported.unnamed)) in warning
+    with pytest.raises(AnsibleFilterError, match=r'to_libvirt_xml: profile skylake-server: profile skylake-server ' +
+                                                 r'does not match profile.schema.json at cpuid\[0\]'):
+        to_xml(dict(profile, cpuid=[{'leaf': '0x1'}]))
+    with pytest.raises(AnsibleFilterError, match=re.escape(
+            ('to_libvirt_xml: profile skylake-server: libvirt CPU map not found (no %s/index.xml): install the ' +
+             'Debian package libvirt0') % tmp_path)):
+        to_xml(profile, cpu_map_dir=str(tmp_path))
+    with pytest.raises(AnsibleFilterError, match='cpu_map_dir must be a directory path, got int'):
+        to_xml(profile, cpu_map_dir=1)
+    with pytest.raises(AnsibleFilterError, match='to_libvirt_xml: profile \\(not a mapping\\): expected a profile'):
+        to_xml('nope')

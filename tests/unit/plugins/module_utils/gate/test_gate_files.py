@@ -1,0 +1,115 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The migration gate's host-side helpers: paths, record, checked_at kept, and the lock."""
+
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.lock import gate_lock
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import export_paths, gate_paths
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import keep_checked_at, new_record, read_record, record_text
+
+PROFILE = {'name': 'fleet', 'digest': 'sha256:' + 'a' * 64}
+
+
+def test_gate_paths_under_root():
+    etc, profiles, profile, record, lock = gate_paths('/srv/h1', 'fleet')
+    assert etc == '/srv/h1/etc/vmcpu'
+    assert profile == '/srv/h1/etc/vmcpu/profiles/fleet.json'
+    assert record == '/srv/h1/etc/vmcpu/migration.json'
+    assert lock == '/srv/h1/etc/vmcpu/.gate.lock'
+    assert gate_paths('', 'fleet')[2] == '/etc/vmcpu/profiles/fleet.json'
+
+
+@pytest.mark.parametrize('name', ['../evil', 'a/b', '..', '.hidden', '', 'x..y', None])
+def test_gate_paths_refuse_names_that_leave_the_folder(name):
+    with pytest.raises(VmcpuError, match='invalid profile name'):
+        gate_paths('/srv', name)
+
+
+def test_export_paths_next_to_the_deployed_profile():
+    profiles, lock, paths = export_paths('/srv/h1', 'fleet', {'fleet.cpuid.json': '{}', 'fleet.msr.json': '{}'})
+    assert profiles == '/srv/h1/etc/vmcpu/profiles' and lock == '/srv/h1/etc/vmcpu/.gate.lock'
+    assert paths == {'fleet.cpuid.json': '/srv/h1/etc/vmcpu/profiles/fleet.cpuid.json',
+                     'fleet.msr.json': '/srv/h1/etc/vmcpu/profiles/fleet.msr.json'}
+
+
+@pytest.mark.parametrize('file_name', ['fleet.json', 'other.cpuid.json', 'fleet.x/../../y', 'fleet.', 'fleet'])
+def test_export_paths_refuse_other_names(file_name):
+    with pytest.raises(VmcpuError, match="invalid export file name '%s'" % file_name.replace('.', r'\.')):
+        export_paths('/srv', 'fleet', {'fleet.ok.json': '{}', file_name: '{}'})
+
+
+def test_export_paths_want_text_and_at_least_one_file():
+    with pytest.raises(VmcpuError, match='the content of fleet.msr.json is a dict, not text'):
+        export_paths('/srv', 'fleet', {'fleet.msr.json': {}})
+    with pytest.raises(VmcpuError, match='no files to write for profile fleet'):
+        export_paths('/srv', 'fleet', {})
+
+
+def test_record_states():
+    assert new_record(PROFILE, True, [], None, 't')['state'] == 'enabled'
+    record = new_record(PROFILE, False, ['host lacks avx512f'], {'status': 'none', 'changes': {}}, 't')
+    assert record['state'] == 'disabled' and record['reasons'] == ['host lacks avx512f']
+    assert record['profile'] == 'fleet' and record['digest'] == PROFILE['digest']
+
+
+def test_checked_at_kept_only_when_nothing_else_changed():
+    first = new_record(PROFILE, True, [], None, '2026-01-01T00:00:00Z')
+    again = new_record(PROFILE, True, [], None, '2026-02-01T00:00:00Z')
+    assert keep_checked_at(first, again)['checked_at'] == '2026-01-01T00:00:00Z'
+    refused = new_record(PROFILE, False, ['x'], None, '2026-02-01T00:00:00Z')
+    assert keep_checked_at(first, refused)['checked_at'] == '2026-02-01T00:00:00Z'
+    assert keep_checked_at(None, again) == again
+    assert record_text(keep_checked_at(read_record(record_text(first)), again)) == record_text(first)
+
+
+@pytest.mark.parametrize('text', [None, '', '{"a": ', '[1, 2]'])
+def test_unreadable_record_is_replaced(text):
+    assert read_record(text) is None
+
+
+def _hold(path, ready, seconds):
+    with gate_lock(path, 5):
+        ready.set()
+        time.sleep(seconds)
+
+
+def test_lock_serialises_and_times_out(tmp_path):
+    path = str(tmp_path / '.gate.lock')
+    ready = multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold, args=(path, ready, 1.5))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(VmcpuError, match='another migration gate run holds'):
+            with gate_lock(path, 0.3):
+                pass
+        started = time.monotonic()
+        with gate_lock(path, 10):  # waits for the holder, then gets it
+            assert time.monotonic() - started > 0.5
+    finally:
+        holder.join(10)
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o600)
+
+
+def test_lock_released_when_holder_dies(tmp_path):
+    path = str(tmp_path / '.gate.lock')
+    ready = multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold, args=(path, ready, 60))
+    holder.start()
+    assert ready.wait(10)
+    holder.kill()
+    holder.join(10)
+    with gate_lock(path, 2):
+        pass
+
+
+def test_lock_in_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(VmcpuError, match='cannot open the gate lock'):
+        with gate_lock(str(tmp_path / 'absent' / '.gate.lock'), 1):
+            pass

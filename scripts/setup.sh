@@ -35,10 +35,13 @@ die() {
 # ---------------------------------------------------------------------------------------------
 # Debian packages used by the tests: `cpuid -r` (raw dump to cross-check the live reader), QEMU and
 # libvirt (exports are validated by the real tools; virsh test:///default is built into libvirt0,
-# the qemu driver needs the daemon libraries), shellcheck (lints these scripts), kmod (modprobe, which
+# the qemu driver needs the daemon libraries), libxml2-utils (xmllint, which virt-xml-validate runs
+# to check the libvirt export against libvirt's domain schema; only recommended by libvirt, and
+# recommends are not installed here), shellcheck (lints these scripts), kmod (modprobe, which
 # cpu_facts runs to load the cpuid module).
 # ---------------------------------------------------------------------------------------------
-APT_PACKAGES=(cpuid qemu-system-x86 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu shellcheck kmod)
+APT_PACKAGES=(cpuid qemu-system-x86 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libxml2-utils shellcheck
+    kmod)
 
 install_debian_packages() {
     local missing=() pkg

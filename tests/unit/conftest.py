@@ -58,28 +58,67 @@ def collections_path():
     return IMPORT_ROOT
 
 
+# The project's read-only ../shared folder (test data, oracles). scripts/test.sh exports VMCPU_SHARED as
+# <real checkout>/../shared, since the tree under test is a temporary copy; without it, ../shared next
+# to this collection root is used.
+SHARED_ROOT = Path(os.environ.get('VMCPU_SHARED') or COLLECTION_ROOT.parent / 'shared')
+DUMPS_ROOT = SHARED_ROOT / 'testdata' / 'cpuid'
+
+# Real dumps of ../shared that the importer refuses today, with the start of its message: the
+# variants issue 13 adds (AIDA64 full reports and their older header, `allcpu:` lines, libcpuid's raw
+# format, a complete dump judged truncated). Tests over "every dump" leave them out, and
+# test_dump_import checks that each one is still refused with that one-line message: an entry must go
+# when its format is imported.
+REFUSED_DUMPS = {
+    'instlatx64/AuthenticAMD0A10F11_K19_Genoa_02_CPUID.txt': "garbage line 'allcpu: Package 0",
+    'instlatx64/AuthenticAMD0A20F12_K19_Vermeer_03_CPUID.txt': "unknown dump format, the file starts with '------[ Versions ]",
+    'instlatx64/GenuineIntel0050654_SkylakeXeon_CPUID8.txt': "unknown dump format, the file starts with '------[ Logical CPU #0 ]",
+    'instlatx64/GenuineIntel00A0671_RocketLake_01_CPUID.txt': "unknown dump format, the file starts with '------[ Versions ]",
+    'instlatx64/GenuineIntel00B06A3_RaptorLakeP_01_CPUID.txt': "garbage line 'allcpu: Package 0",
+    'libcpuid/11th-gen-intel-core-i5-1135g7.test': 'CPU 0 ends before leaf 0x1b, the last one leaf 0x0 announces',
+    'libcpuid/hygon-c86-7185-32-core-processor.test': "unknown dump format, the file starts with 'basic_cpuid[0]=",
+}
+
+
+def _shared_dump_files(refused):
+    """The dump files of ../shared that the importer takes (``refused`` False) or refuses today."""
+    found = sorted(path for path in DUMPS_ROOT.rglob('*') if path.is_file()) if DUMPS_ROOT.is_dir() else []
+    return [path for path in found if (path.relative_to(DUMPS_ROOT).as_posix() in REFUSED_DUMPS) == refused]
+
+
+def pytest_generate_tests(metafunc):
+    """Tests taking ``shared_dump`` run once per dump the importer takes (its path), tests taking
+    ``refused_dump`` once per dump of ``REFUSED_DUMPS`` (its path and the expected message); both skip
+    with the reason when ../shared is absent."""
+    for argument, refused in (('shared_dump', False), ('refused_dump', True)):
+        if argument in metafunc.fixturenames:
+            params = [pytest.param((path, REFUSED_DUMPS[path.relative_to(DUMPS_ROOT).as_posix()]) if refused else path,
+                                   id=path.name)
+                      for path in _shared_dump_files(refused)]
+            metafunc.parametrize(argument, params or [pytest.param(None, marks=pytest.mark.skip(
+                reason='no shared dumps under %s (a clone without ../shared; set VMCPU_SHARED to its path)' % DUMPS_ROOT))])
+
+
 @pytest.fixture(scope='session')
 def shared_dir():
-    """The project's read-only ``../shared`` folder (test data, oracles); skips when it is absent.
-
-    ``scripts/test.sh`` exports ``VMCPU_SHARED`` as ``<real checkout>/../shared``, since the tree under
-    test is a temporary copy; without it, ``../shared`` next to this collection root is used.
-    """
-    path = Path(os.environ.get('VMCPU_SHARED') or COLLECTION_ROOT.parent / 'shared')
-    if not path.is_dir():
-        pytest.skip('shared test data not found at %s (a clone without ../shared; set VMCPU_SHARED to its path)' % path)
-    return path
+    """The project's ``../shared`` folder (``SHARED_ROOT``, a ``pathlib.Path``); skips when it is absent."""
+    if not SHARED_ROOT.is_dir():
+        pytest.skip('shared test data not found at %s (a clone without ../shared; set VMCPU_SHARED to its path)'
+                    % SHARED_ROOT)
+    return SHARED_ROOT
 
 
 @pytest.fixture(scope='session')
-def real_dump_facts(shared_dir):
-    """Host facts of every real CPU dump in ../shared, keyed by a short host name (file stem)."""
+def dump_paths(shared_dir):
+    """Every real CPU dump of ../shared that the importer takes (``REFUSED_DUMPS`` left out)."""
+    return _shared_dump_files(refused=False)
+
+
+@pytest.fixture(scope='session')
+def real_dump_facts(dump_paths):
+    """Host facts of every real CPU dump in ../shared the importer takes, keyed by a short host name (file stem)."""
     from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
-    facts = {}
-    for path in sorted((shared_dir / 'testdata' / 'cpuid').rglob('*')):
-        if path.is_file():
-            facts[path.stem.replace('x86_64-cpuid-', '')] = gather_facts(src=str(path))
-    return facts
+    return {path.stem.replace('x86_64-cpuid-', ''): gather_facts(src=str(path)) for path in dump_paths}
 
 
 # Profiles the export tests run over, besides the bundled ones: single CPUs (a hybrid one with every

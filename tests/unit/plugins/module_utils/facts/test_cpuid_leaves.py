@@ -12,10 +12,6 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_import i
 ZERO = (0, 0, 0, 0)
 
 
-def _dump_files(shared_dir):
-    return sorted(p for p in (shared_dir / 'testdata' / 'cpuid').rglob('*') if p.is_file())
-
-
 def _walked_range(leaves, leaf):
     """Whether ``leaf`` lies in a range the enumeration walks, judged from the dump's own max leaves."""
     basic_max = leaves[(0, 0)][0]
@@ -28,16 +24,15 @@ def _walked_range(leaves, leaf):
     return bool(hypervisor) and HYPERVISOR_BASE <= leaf < HYPERVISOR_BASE + 0x100
 
 
-def test_enumeration_finds_every_non_empty_leaf_of_real_cpus(shared_dir):
+def test_enumeration_finds_every_non_empty_leaf_of_real_cpus(shared_dir, dump_paths):
     """Replaying a real CPU, the walk visits every leaf/sub-leaf that holds data in its ranges.
 
     The dump tools enumerate by their own rules (libvirt keeps zero terminators, AIDA64 lists
     sub-leaves of disabled features); entries they hold that are all zero may be skipped, entries
     with data may not.
     """
-    files = _dump_files(shared_dir)
-    assert files, 'no dumps under %s' % shared_dir
-    for path in files:
+    assert dump_paths, 'no dumps under %s' % shared_dir
+    for path in dump_paths:
         dump = load_dump(str(path))
         for cpu, leaves in dump.cpus.items():
             walked = enumerate_cpuid(lambda leaf, subleaf: leaves.get((leaf, subleaf), ZERO))

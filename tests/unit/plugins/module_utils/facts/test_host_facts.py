@@ -35,10 +35,6 @@ def live_facts():
     return gather_facts()
 
 
-def _dump_paths(shared_dir):
-    return sorted(p for p in (shared_dir / 'testdata' / 'cpuid').rglob('*') if p.is_file())
-
-
 def _cpuinfo_first_cpu():
     fields = {}
     with open('/proc/cpuinfo') as handle:
@@ -96,10 +92,9 @@ def test_live_facts_do_not_depend_on_the_cpu_that_gathers_them():
     assert gathered[0] == gathered[1]
 
 
-def test_every_dump_gives_schema_valid_facts(shared_dir, facts_schema):
-    paths = _dump_paths(shared_dir)
-    assert len(paths) >= 13
-    for path in paths:
+def test_every_dump_gives_schema_valid_facts(dump_paths, facts_schema):
+    assert len(dump_paths) >= 13
+    for path in dump_paths:
         facts = gather_facts(src=str(path))
         facts_schema.validate(facts)
         assert facts['vendor'] in ('GenuineIntel', 'AuthenticAMD'), path.name
@@ -155,8 +150,8 @@ def test_collection_version_matches_galaxy_yml(collection_root):
     assert re.search(r'^version:\s*(\S+)', galaxy, re.M).group(1) == COLLECTION_VERSION
 
 
-def test_kvm_required_with_a_dump_is_refused(shared_dir):
-    path = _dump_paths(shared_dir)[0]
+def test_kvm_required_with_a_dump_is_refused(dump_paths):
+    path = dump_paths[0]
     with pytest.raises(VmcpuError, match=r'kvm: required cannot be combined with src=.*a dump file has no KVM view'):
         gather_facts(src=str(path), kvm='required')
 

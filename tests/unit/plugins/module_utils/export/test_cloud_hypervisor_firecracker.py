@@ -228,23 +228,3 @@ def test_bad_profiles(change, message):
 def test_not_a_profile():
     with pytest.raises(VmcpuError, match='Firecracker export needs a profile \\(a mapping\\), got list'):
         to_firecracker([])
-
-
-def test_filters_validate_first(cases, collections_path):
-    from ansible.errors import AnsibleFilterError
-    from ansible_collections.vmcpu.profiles.plugins.filter.exports import FilterModule
-    filters = FilterModule().filters()
-    profile, hosts = cases[0]
-    assert filters['to_cloud_hypervisor'](profile) == to_cloud_hypervisor(profile)
-    facts = dict(hosts)
-    assert filters['to_firecracker'](profile, facts=facts) == to_firecracker(profile, reported_subleaves(_views(hosts)))
-    broken = dict(profile, cpuid=[{'leaf': '0x1'}])
-    with pytest.raises(AnsibleFilterError, match=r'to_cloud_hypervisor: profile %s: profile %s does not match '
-                                                 r'profile.schema.json at cpuid\[0\]' % (profile['name'], profile['name'])):
-        filters['to_cloud_hypervisor'](broken)
-    with pytest.raises(AnsibleFilterError, match=r'to_firecracker: profile %s: .*profile.schema.json' % profile['name']):
-        filters['to_firecracker'](dict(profile, vendor='CyrixInstead'))
-    with pytest.raises(AnsibleFilterError, match='to_firecracker: profile \\(not a mapping\\): expected a profile'):
-        filters['to_firecracker']('nope')
-    with pytest.raises(AnsibleFilterError, match='expected a mapping of host name to facts, got list'):
-        filters['to_firecracker'](profile, facts=[1])

@@ -239,26 +239,3 @@ def test_bad_cpu_maps(tmp_path):
     (tmp_path / 'index.xml').write_text("<cpus><arch name='x86'><include filename='gone.xml'/></arch></cpus>")
     with pytest.raises(VmcpuError, match='gone.xml cannot be read'):
         read_cpu_map(str(tmp_path))
-
-
-def test_filter(cases, collections_path, capfd, tmp_path):
-    from ansible.errors import AnsibleFilterError
-    from ansible_collections.vmcpu.profiles.plugins.filter.exports import FilterModule
-    to_xml = FilterModule().filters()['to_libvirt_xml']
-    profile, exported = next((p, e) for p, e in cases if p['name'] == 'skylake-server')
-    capfd.readouterr()
-    assert to_xml(profile) == exported.xml
-    warning = ' '.join(capfd.readouterr().err.split())
-    assert ("vmcpu.profiles.to_libvirt_xml: profile skylake-server keeps features libvirt's CPU map has no name for, " +
-            'so the CPU definition cannot require them: ' + ', '.join(exported.unnamed)) in warning
-    with pytest.raises(AnsibleFilterError, match=r'to_libvirt_xml: profile skylake-server: profile skylake-server ' +
-                                                 r'does not match profile.schema.json at cpuid\[0\]'):
-        to_xml(dict(profile, cpuid=[{'leaf': '0x1'}]))
-    with pytest.raises(AnsibleFilterError, match=re.escape(
-            ('to_libvirt_xml: profile skylake-server: libvirt CPU map not found (no %s/index.xml): install the ' +
-             'Debian package libvirt0') % tmp_path)):
-        to_xml(profile, cpu_map_dir=str(tmp_path))
-    with pytest.raises(AnsibleFilterError, match='cpu_map_dir must be a directory path, got int'):
-        to_xml(profile, cpu_map_dir=1)
-    with pytest.raises(AnsibleFilterError, match='to_libvirt_xml: profile \\(not a mapping\\): expected a profile'):
-        to_xml('nope')

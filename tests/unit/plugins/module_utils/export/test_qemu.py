@@ -159,25 +159,6 @@ def test_bad_input(collection_root, change, models, message):
         to_qemu_cpu(profile, models)
 
 
-def test_filter_warns_and_refuses_by_message(collection_root, monkeypatch):
-    pytest.importorskip('jsonschema')
-    from ansible.errors import AnsibleFilterError
-    from ansible.utils.display import Display
-    from ansible_collections.vmcpu.profiles.plugins.filter.exports import FilterModule
-
-    to_qemu = FilterModule().filters()['to_qemu_cpu']
-    warnings = []
-    monkeypatch.setattr(Display, 'warning', lambda self, message, *args, **kwargs: warnings.append(message))
-    profile = json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
-    assert to_qemu(profile) == to_qemu_cpu(profile).argument
-    assert len(warnings) == 1 and 'profile skylake-server' in warnings[0] and 'flush_l1d' in warnings[0]
-    with pytest.raises(AnsibleFilterError, match=r'to_qemu_cpu: profile skylake-server: .*does not match '
-                                                 r'profile.schema.json at vendor'):
-        to_qemu(dict(profile, vendor='CyrixInstead'))
-    with pytest.raises(AnsibleFilterError, match=r'to_qemu_cpu: profile \(not a mapping\): expected a profile'):
-        to_qemu(['not', 'a', 'profile'])
-
-
 def _doc_list(text, marker):
     match = re.search(r'<!-- %s -->(.*?)<!-- /%s -->' % (marker, marker), text, re.S)
     assert match, 'docs/qemu.md lacks the %s list' % marker

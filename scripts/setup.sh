@@ -33,15 +33,15 @@ die() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Debian packages used by the tests: `cpuid -r` (raw dump to cross-check the live reader), QEMU and
-# libvirt (exports are validated by the real tools; virsh test:///default is built into libvirt0,
-# the qemu driver needs the daemon libraries), libxml2-utils (xmllint, which virt-xml-validate runs
-# to check the libvirt export against libvirt's domain schema; only recommended by libvirt, and
-# recommends are not installed here), shellcheck (lints these scripts), kmod (modprobe, which
-# cpu_facts runs to load the cpuid module).
+# Debian packages: every platform:dpkg line of bindep.txt (the one list of system packages, also
+# what ansible-builder reads for an execution environment; it says what each package is for).
+# Recommends are not installed, so each one a test needs is listed there itself.
 # ---------------------------------------------------------------------------------------------
-APT_PACKAGES=(cpuid qemu-system-x86 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu libxml2-utils shellcheck
-    kmod)
+mapfile -t APT_PACKAGES < <(awk '!/^[[:space:]]*(#|$)/ && /platform:dpkg/ {print $1}' bindep.txt)
+[ "${#APT_PACKAGES[@]}" -gt 0 ] || die "bindep.txt lists no platform:dpkg package"
+# Commands the tests run, each from one of those packages: checked after the install, so a
+# package that no longer brings its command fails here, not in the middle of the tests.
+REQUIRED_COMMANDS=(cpuid qemu-system-x86_64 virsh virt-xml-validate xmllint shellcheck modprobe)
 
 install_debian_packages() {
     local missing=() pkg
@@ -60,6 +60,16 @@ install_debian_packages() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+check_required_commands() {
+    local missing=() command
+    for command in "${REQUIRED_COMMANDS[@]}"; do
+        command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || [ -x "/sbin/$command" ] ||
+            missing+=("$command")
+    done
+    [ "${#missing[@]}" -eq 0 ] ||
+        die "still missing after installing bindep.txt's Debian packages: ${missing[*]} (fix bindep.txt)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -134,6 +144,7 @@ seed_ansible_test_cache() {
 }
 
 install_debian_packages
+check_required_commands
 
 PY311="$(find_python 11)" || die "no Python 3.11 found (looked in $(pyenv_root)/versions and /usr/bin)"
 make_venv .venv "$PY311" requirements/dev.txt
@@ -145,6 +156,26 @@ if PY312="$(find_python 12)"; then
 else
     rm -rf .venv-2.21
     log "SKIP .venv-2.21: no Python 3.12 under $(pyenv_root)/versions/3.12*/bin (ansible-core 2.21 needs it)"
+fi
+
+# The other ansible-core releases meta/runtime.yml claims, each on a Python it supports, for the
+# compat stage of scripts/test.sh (playbooks and the role end to end).
+for compat in "2.17 10" "2.18 13" "2.20 12"; do
+    read -r core minor <<<"$compat"
+    if python_compat="$(find_python "$minor")"; then
+        make_venv ".venv-$core" "$python_compat" "requirements/ansible-$core.txt"
+    else
+        rm -rf ".venv-$core"
+        log "SKIP .venv-$core: no Python 3.$minor under $(pyenv_root)/versions/3.$minor*/bin"
+    fi
+done
+
+# The package stage of scripts/test.sh: galaxy-importer and ansible-builder.
+if PY312="$(find_python 12)"; then
+    make_venv .venv-packaging "$PY312" requirements/packaging.txt
+else
+    rm -rf .venv-packaging
+    log "SKIP .venv-packaging: no Python 3.12 under $(pyenv_root)/versions/3.12*/bin"
 fi
 
 # Make the checkout importable as the collection vmcpu.profiles for ansible-playbook run from it

@@ -7,8 +7,13 @@
 #   sanity-2.19   ansible-test sanity, ansible-core 2.19 on Python 3.11 (.venv)
 #   sanity-2.21   ansible-test sanity, ansible-core 2.21 on Python 3.12 (.venv-2.21; skipped with
 #                 a reason when the machine has no pyenv Python 3.12)
-#   units         pytest tests/unit (exit code 5, "no tests collected", is a failure)
+#   units         pytest tests/unit (exit code 5, "no tests collected", is a failure), then
+#                 ansible-test units --venv over the same tests
 #   integration   ansible-test integration --local, targets under tests/integration/targets
+#   compat        the same targets with each other ansible-core meta/runtime.yml claims (2.17, 2.18,
+#                 2.20: .venv-<version>; one without its pyenv Python is skipped with the reason)
+#   package       scripts/package-check.sh: build the tarball, galaxy-importer, ansible-builder
+#                 introspect, and every playbook by FQCN from the installed tarball
 #   molecule      molecule test for every scenario found (skipped with a reason when there is none)
 #   lint          ansible-lint (production profile) and shellcheck of the project's shell scripts
 #
@@ -23,7 +28,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-ALL_STAGES=(sanity-2.19 sanity-2.21 units integration molecule lint)
+ALL_STAGES=(sanity-2.19 sanity-2.21 units integration compat package molecule lint)
 read -r -a STAGES <<<"${VMCPU_STAGES:-${ALL_STAGES[*]}}"
 PARTIAL=""
 if [ -n "${VMCPU_STAGES:-}${VMCPU_TARGETS:-}" ]; then
@@ -128,7 +133,12 @@ stage_units() {
         echo "FAIL: pytest collected no tests under tests/unit (exit code 5)" >&2
         exit 1
     fi
-    exit "$rc"
+    [ "$rc" -eq 0 ] || exit "$rc"
+    # The same tests the Ansible way: a virtualenv with tests/unit/requirements.txt, module_utils
+    # tests kept apart from controller code. ansible-test passes no VMCPU_SHARED, so this run also
+    # shows what a clone without ../shared tests.
+    echo "-- ansible-test units --venv"
+    "$VENV/bin/ansible-test" units --venv --python 3.11 --color no
 }
 
 stage_integration() {
@@ -140,6 +150,33 @@ stage_integration() {
     local selected=()
     read -r -a selected <<<"${VMCPU_TARGETS:-}"
     "$VENV/bin/ansible-test" integration --local --python 3.11 --color no "${selected[@]}"
+}
+
+# ansible-core release -> the Python minor its venv runs on (as scripts/setup.sh makes them).
+COMPAT_CORES=("2.17 10" "2.18 13" "2.20 12")
+
+stage_compat() {
+    cd "$COLL"
+    local compat core minor ran=0 selected=()
+    read -r -a selected <<<"${VMCPU_TARGETS:-}"
+    for compat in "${COMPAT_CORES[@]}"; do
+        read -r core minor <<<"$compat"
+        if [ ! -x "$ROOT/.venv-$core/bin/ansible-test" ]; then
+            echo "-- ansible-core $core: SKIPPED, no .venv-$core (no pyenv Python 3.$minor; see scripts/setup.sh)"
+            continue
+        fi
+        echo "-- ansible-core $core on Python 3.$minor: $("$ROOT/.venv-$core/bin/ansible" --version | head -n1)"
+        PATH="$ROOT/.venv-$core/bin:$PATH" "$ROOT/.venv-$core/bin/ansible-test" integration --local \
+            --python "3.$minor" --color no "${selected[@]}"
+        ran=$((ran + 1))
+    done
+    [ "$ran" -gt 0 ] || skip "no venv of another ansible-core release exists (see scripts/setup.sh)"
+}
+
+stage_package() {
+    [ -x "$ROOT/.venv-packaging/bin/python" ] ||
+        skip "no .venv-packaging: this machine has no Python 3.12 under $(pyenv root 2>/dev/null || echo ~/.pyenv)/versions"
+    "$ROOT/scripts/package-check.sh" "$COLL" "$WORK/package"
 }
 
 stage_molecule() {

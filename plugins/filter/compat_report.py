@@ -21,8 +21,9 @@ def compat_junit(results, profile_name):
     if not isinstance(results, list) or not all(isinstance(r, dict) and 'host' in r for r in results):
         raise AnsibleFilterError('vmcpu.profiles.compat_junit: expected a list of per-host results '
                                  'with a "host" key, got %r.' % (results,))
-    failures = sum(1 for r in results if r.get('error') is None and not r.get('compatible'))
-    errors = sum(1 for r in results if r.get('error') is not None)
+    # No error is None (ansible-core >= 2.19) or '' (older ones render a templated none as '').
+    failures = sum(1 for r in results if not r.get('error') and not r.get('compatible'))
+    errors = sum(1 for r in results if r.get('error'))
     suites = ET.Element('testsuites', name='vmcpu.profiles check_compat', tests=str(len(results)),
                         failures=str(failures), errors=str(errors))
     suite = ET.SubElement(suites, 'testsuite', name='compat %s' % _text(profile_name), tests=str(len(results)),
@@ -30,7 +31,7 @@ def compat_junit(results, profile_name):
     for result in sorted(results, key=lambda r: str(r['host'])):
         case = ET.SubElement(suite, 'testcase', name=_text(result['host']),
                              classname='vmcpu.compat.%s' % _text(profile_name), time='0')
-        if result.get('error') is not None:
+        if result.get('error'):
             node = ET.SubElement(case, 'error', message=_text(result['error']), type='check_error')
             node.text = _text(result['error'])
         elif not result.get('compatible'):

@@ -58,7 +58,8 @@ seed() {
 # -- first run: compatible hosts get the exports and the blocks, the incompatible one nothing -------
 seed "$out/roots"
 gate 2>&1 | tee "$out/run1.log"
-grep -q "\[WARNING\]: vmcpu.profiles.vmm_files: qemu export of profile skylake-server keeps fields" "$out/run1.log" ||
+# ansible-core < 2.19 wraps warnings at the terminal width: match the start of the line only.
+grep -q "\[WARNING\]: vmcpu.profiles.vmm_files: qemu export of profile skylake-server" "$out/run1.log" ||
     fail "no warning about fields the QEMU argument cannot express"
 "$python" - "$profile" "$out/roots" <<'PYTHON'
 import json, os, shlex, stat, sys

@@ -57,11 +57,11 @@ while todo:
     for dotted in imports_of(path):
         todo.append(source_of(dotted))
         parts = dotted[len(PREFIX):].split('.')
-        # Importing a.b.c imports the packages a and a.b first.
+        # Importing a.b.c imports the packages a and a.b first; Ansible ships each package's
+        # __init__.py, synthesised empty where the copy under test has none.
         for depth in range(1, len(parts)):
-            package = '/'.join(parts[:depth]) + '/__init__.py'
-            if os.path.isfile(os.path.join(root, package)):
-                todo.append(package)
+            if os.path.isdir(os.path.join(root, *parts[:depth])):
+                wanted.add('/'.join(parts[:depth]) + '/__init__.py')
 wanted_utils = {path for path in wanted if path.startswith('plugins/module_utils/')}
 
 shipped = set()

@@ -9,6 +9,7 @@ linking the checkout into such a layout in a temporary folder.
 """
 
 import atexit
+import importlib.util
 import json
 import os
 import shutil
@@ -89,7 +90,10 @@ def _shared_dump_files(refused):
 def pytest_generate_tests(metafunc):
     """Tests taking ``shared_dump`` run once per dump the importer takes (its path), tests taking
     ``refused_dump`` once per dump of ``REFUSED_DUMPS`` (its path and the expected message); both skip
-    with the reason when ../shared is absent."""
+    with the reason when ../shared is absent. Tests taking ``qemu_fleet`` run once per
+    ``QEMU_MODEL_FLEETS`` entry (its name and models)."""
+    if 'qemu_fleet' in metafunc.fixturenames:
+        metafunc.parametrize('qemu_fleet', sorted(QEMU_MODEL_FLEETS.items()), ids=sorted(QEMU_MODEL_FLEETS))
     for argument, refused in (('shared_dump', False), ('refused_dump', True)):
         if argument in metafunc.fixturenames:
             params = [pytest.param((path, REFUSED_DUMPS[path.relative_to(DUMPS_ROOT).as_posix()]) if refused else path,
@@ -141,17 +145,59 @@ BUNDLED_HOST_STEMS = {
 }
 
 
+# Fleets the tests make themselves, on any machine with QEMU and binutils (tests/guest): each QEMU
+# CPU model, booted under TCG with the CPUID dumper guest, is one host. TCG leaves out what it cannot
+# emulate (AVX-512, ...), so these are the CPUs a TCG guest really sees.
+QEMU_MODEL_FLEETS = {
+    'qemu-xeons': ('Haswell-v4', 'Broadwell-v4', 'Skylake-Server-v4', 'Cascadelake-Server-v4', 'Icelake-Server-v6'),
+    'qemu-epycs': ('EPYC-v3', 'EPYC-Rome-v2', 'EPYC-Milan-v1'),
+}
+
+
+def _guest_tool():
+    spec = importlib.util.spec_from_file_location('qemu_cpuid', str(COLLECTION_ROOT / 'tests' / 'guest' / 'qemu_cpuid.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope='session')
-def export_cases(collection_root, real_dump_facts):
-    """``(profile, [(host, facts)])`` of every bundled profile and of every fleet of ``EXPORT_FLEETS``
-    (built once per session): what every VMM export is checked over."""
+def qemu_model_dumps(tmp_path_factory):
+    """``{model: path}`` of a raw CPU dump of every model of ``QEMU_MODEL_FLEETS``, made at test time
+    by booting the CPUID dumper guest under the installed QEMU (scripts/setup.sh installs it)."""
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import enumerate_cpuid
+    guest = _guest_tool()
+    models = sorted({model for fleet in QEMU_MODEL_FLEETS.values() for model in fleet})
+    try:
+        return guest.model_dumps(models, str(tmp_path_factory.mktemp('qemu-models')), enumerate_cpuid)
+    except guest.GuestError as exc:
+        pytest.fail('cannot make the QEMU model dumps: %s' % exc)
+
+
+@pytest.fixture(scope='session')
+def qemu_model_facts(qemu_model_dumps):
+    """Host facts of every model of ``QEMU_MODEL_FLEETS``, imported from its dump."""
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
+    return {model: gather_facts(src=path) for model, path in qemu_model_dumps.items()}
+
+
+@pytest.fixture(scope='session')
+def export_cases(request, collection_root, qemu_model_facts):
+    """``(profile, [(host, facts)])`` of every fleet of ``QEMU_MODEL_FLEETS`` and, when ../shared is
+    there, of every bundled profile and every fleet of ``EXPORT_FLEETS`` (built once per session):
+    what every VMM export is checked over."""
     from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
     cases = []
-    for path in sorted((collection_root / 'profiles').glob('*.json')):
-        profile = json.loads(path.read_text())
-        stems = [BUNDLED_HOST_STEMS[host['name']] for host in profile['provenance']['hosts']]
-        cases.append((profile, [(stem, real_dump_facts[stem]) for stem in stems]))
-    for name, stems in EXPORT_FLEETS.items():
-        hosts = [(stem, real_dump_facts[stem]) for stem in stems]
+    if SHARED_ROOT.is_dir():
+        real_dump_facts = request.getfixturevalue('real_dump_facts')
+        for path in sorted((collection_root / 'profiles').glob('*.json')):
+            profile = json.loads(path.read_text())
+            stems = [BUNDLED_HOST_STEMS[host['name']] for host in profile['provenance']['hosts']]
+            cases.append((profile, [(stem, real_dump_facts[stem]) for stem in stems]))
+        for name, stems in EXPORT_FLEETS.items():
+            hosts = [(stem, real_dump_facts[stem]) for stem in stems]
+            cases.append((build_profile(hosts, name), hosts))
+    for name, models in QEMU_MODEL_FLEETS.items():
+        hosts = [(model, qemu_model_facts[model]) for model in models]
         cases.append((build_profile(hosts, name), hosts))
     return cases

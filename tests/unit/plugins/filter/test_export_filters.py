@@ -40,9 +40,9 @@ def test_cloud_hypervisor_and_firecracker_filters_validate_first(export_cases):
         filters['to_firecracker'](profile, facts=[1])
 
 
-def test_libvirt_filter_warns_and_refuses_by_message(export_cases, capfd, tmp_path):
+def test_libvirt_filter_warns_and_refuses_by_message(collection_root, capfd, tmp_path):
     to_xml = FilterModule().filters()['to_libvirt_xml']
-    profile = next(p for p, hosts in export_cases if p['name'] == 'skylake-server')
+    profile = json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
     exported = to_libvirt_xml(profile)
     capfd.readouterr()
     assert to_xml(profile) == exported.xml

@@ -183,7 +183,7 @@ def test_cloud_hypervisor_shape_matches_oracle(cases, shared_dir):
     assert leaf7['replacements'] != '0x00000000'
 
 
-def test_zero_value_registers_are_still_expressed(cases):
+def test_zero_value_registers_are_still_expressed(cases, real_dump_facts):
     """A listed register whose value is 0 keeps host bits (VMM-owned fields): it needs an adjustment,
     which keeps exactly the bits the profile does not fix; leaving it out would zero them."""
     profile = next(p for p, hosts in cases if p['name'] == 'hybrid')

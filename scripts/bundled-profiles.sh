@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Regenerate the bundled profiles in profiles/ from the real CPU dumps in ../shared:
+# Regenerate the bundled profiles in bundled_profiles/ from the real CPU dumps in ../shared:
 #
-#   scripts/bundled-profiles.sh           # rewrite profiles/<name>.json and .md
-#   scripts/bundled-profiles.sh --check   # regenerate in a temporary folder and compare with profiles/
+#   scripts/bundled-profiles.sh           # rewrite bundled_profiles/<name>.json and .md
+#   scripts/bundled-profiles.sh --check   # regenerate in a temporary folder and compare with bundled_profiles/
 #
 # Each group of inventory/shared-dumps.yml is one profile, named after the group ("_" -> "-"), made
 # by playbooks/generate_profile.yml. --check ignores only the generation time. The dumps are found
@@ -30,7 +30,7 @@ esac
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-out="$ROOT/profiles"
+out="$ROOT/bundled_profiles"
 [ "${1:-}" = --check ] && out="$work/profiles"
 
 for group in "${GROUPS_TO_BUILD[@]}"; do
@@ -42,7 +42,7 @@ for group in "${GROUPS_TO_BUILD[@]}"; do
 done
 
 if [ "${1:-}" = --check ]; then
-    "${PYTHON:-python3}" - "$ROOT/profiles" "$out" "${GROUPS_TO_BUILD[@]}" <<'PYTHON'
+    "${PYTHON:-python3}" - "$ROOT/bundled_profiles" "$out" "${GROUPS_TO_BUILD[@]}" <<'PYTHON'
 import json, sys
 bundled, fresh, groups = sys.argv[1], sys.argv[2], sys.argv[3:]
 stale = []

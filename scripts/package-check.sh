@@ -26,11 +26,12 @@ tarball="$(echo "$WORK"/dist/vmcpu-profiles-*.tar.gz)"
 echo "-- tarball content"
 tar -tzf "$tarball" >"$WORK/content.txt"
 for wanted in LICENSE README.md bindep.txt requirements.txt meta/runtime.yml meta/execution-environment.yml \
-    roles/migration_gate/meta/main.yml playbooks/generate_profile.yml schemas/profile.schema.json; do
+    roles/migration_gate/meta/main.yml playbooks/generate_profile.yml schemas/profile.schema.json \
+    bundled_profiles/skylake-server.json bundled_profiles/skylake-server.md; do
     grep -qx "$wanted" "$WORK/content.txt" || fail "$wanted is not in $tarball"
 done
 # Development files and caches never ship (galaxy.yml build_ignore).
-if grep -E '(^|/)(\.hypothesis|\.pytest_cache|__pycache__|\.venv[^/]*|\.collections)(/|$)|^(facts|reports|scripts|requirements|tests/output)/|^inventory/shared-dumps\.yml$|\.pyc$' \
+if grep -E '(^|/)(\.hypothesis|\.pytest_cache|__pycache__|\.venv[^/]*|\.collections)(/|$)|^(facts|profiles|reports|scripts|requirements|tests/output)/|^inventory/shared-dumps\.yml$|\.pyc$' \
     "$WORK/content.txt"; then
     fail "development files in $tarball (above)"
 fi

@@ -190,7 +190,7 @@ def export_cases(request, collection_root, qemu_model_facts):
     cases = []
     if SHARED_ROOT.is_dir():
         real_dump_facts = request.getfixturevalue('real_dump_facts')
-        for path in sorted((collection_root / 'profiles').glob('*.json')):
+        for path in sorted((collection_root / 'bundled_profiles').glob('*.json')):
             profile = json.loads(path.read_text())
             stems = [BUNDLED_HOST_STEMS[host['name']] for host in profile['provenance']['hosts']]
             cases.append((profile, [(stem, real_dump_facts[stem]) for stem in stems]))

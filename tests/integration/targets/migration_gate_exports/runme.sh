@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
 require_dumps
 out="$OUTPUT_DIR"
-profile="$collection_root/profiles/skylake-server.json"
+profile="$collection_root/bundled_profiles/skylake-server.json"
 cat >"$out/inventory.yml" <<INVENTORY
 all:
   vars:

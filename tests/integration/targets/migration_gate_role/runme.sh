@@ -185,7 +185,7 @@ grep -q '"state": "disabled"' "$out/nofacts/ghost/etc/vmcpu/migration.json" || f
 grep -q '"state": "enabled"' "$out/nofacts/skylake/etc/vmcpu/migration.json" || fail "other host not gated"
 
 # -- two gate runs at once on the same hosts, with two different profiles --------------------------
-cp "$collection_root/profiles/skylake-server.json" "$out/skylake-server.json"
+cp "$collection_root/bundled_profiles/skylake-server.json" "$out/skylake-server.json"
 for round in 1 2 3; do
     gate -l sky_cas -e "migration_gate_profile=$profile" -e "gate_roots=$out/race" >"$out/race-a-$round.log" 2>&1 &
     pid_a=$!

@@ -42,7 +42,7 @@ def test_cloud_hypervisor_and_firecracker_filters_validate_first(export_cases):
 
 def test_libvirt_filter_warns_and_refuses_by_message(collection_root, capfd, tmp_path):
     to_xml = FilterModule().filters()['to_libvirt_xml']
-    profile = json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
+    profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
     exported = to_libvirt_xml(profile)
     capfd.readouterr()
     assert to_xml(profile) == exported.xml
@@ -67,7 +67,7 @@ def test_qemu_filter_warns_and_refuses_by_message(collection_root, monkeypatch):
     to_qemu = FilterModule().filters()['to_qemu_cpu']
     warnings = []
     monkeypatch.setattr(Display, 'warning', lambda self, message, *args, **kwargs: warnings.append(message))
-    profile = json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
+    profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
     assert to_qemu(profile) == to_qemu_cpu(profile).argument
     assert len(warnings) == 1 and 'profile skylake-server' in warnings[0] and 'flush_l1d' in warnings[0]
     with pytest.raises(AnsibleFilterError, match=r'to_qemu_cpu: profile skylake-server: .*does not match '

@@ -17,7 +17,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build impor
 
 @pytest.fixture(scope='module')
 def profile(collection_root):
-    with open(str(collection_root / 'profiles' / 'skylake-server.json')) as handle:
+    with open(str(collection_root / 'bundled_profiles' / 'skylake-server.json')) as handle:
         return json.load(handle)
 
 

@@ -14,7 +14,7 @@ from ansible_collections.vmcpu.profiles.plugins.filter.vmm_files import profile_
 
 @pytest.fixture(scope='module')
 def profile(collection_root):
-    return json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
+    return json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
 
 
 def test_files_of_a_valid_profile(profile):

@@ -124,5 +124,5 @@ def test_bundled_profiles_regenerate_identically(collection_root, shared_dir):
                             capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'bundled profiles are up to date: 10 checked' in result.stdout
-    for path in sorted((collection_root / 'profiles').glob('*.json')):
+    for path in sorted((collection_root / 'bundled_profiles').glob('*.json')):
         validate(json.loads(path.read_text()), PROFILE, str(path))

@@ -119,7 +119,7 @@ def test_model_data_matches_installed_qemu(generator):
 
 
 def test_argument_shape_and_choice(collection_root):
-    profile = json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
+    profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
     exported = to_qemu_cpu(profile)
     model, props = _parsed(exported.argument)
     assert model == exported.model and re.search(r'-v[0-9]+$', model) and MODELS[model][0] == 'GenuineIntel'
@@ -135,7 +135,7 @@ def test_argument_shape_and_choice(collection_root):
 
 def test_shared_property_is_off_when_a_field_is_dropped(collection_root):
     """kvmclock and kvmclock2 are both QEMU's kvmclock: keeping one and dropping the other turns it off."""
-    profile = json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
+    profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
     index = field_index('intel')
     bit0, bit3 = index.by_name['kvmclock'], index.by_name['kvmclock2']
     profile['cpuid'].append({'leaf': '0x%08x' % bit0.leaf, 'subleaf': '0x0', 'register': bit0.register,
@@ -154,7 +154,7 @@ def test_shared_property_is_off_when_a_field_is_dropped(collection_root):
     (dict(hypervisor='xen'), None, "is for hypervisor 'xen'"),
 ])
 def test_bad_input(collection_root, change, models, message):
-    profile = dict(json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text()), **change)
+    profile = dict(json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text()), **change)
     with pytest.raises(VmcpuError, match=re.escape(message)):
         to_qemu_cpu(profile, models)
 

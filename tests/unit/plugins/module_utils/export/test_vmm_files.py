@@ -18,7 +18,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files im
 
 @pytest.fixture(scope='module')
 def profile(collection_root):
-    return json.loads((collection_root / 'profiles' / 'skylake-server.json').read_text())
+    return json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
 
 
 def test_file_names_and_content(profile):

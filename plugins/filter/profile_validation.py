@@ -7,8 +7,8 @@ import json
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.integrity import verify_profile
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 

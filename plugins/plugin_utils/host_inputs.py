@@ -10,6 +10,7 @@ is the file name without ``.json``). Every facts document is validated against t
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_from_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, validate
@@ -45,8 +46,10 @@ def collect_hosts(terms, hostvars=None, allow_missing=False):
     hosts, missing = [], []
     for term in terms:
         term = str(term)
-        if is_facts_path(term):
-            name = os.path.basename(term)[:-len('.json')] if term.endswith('.json') else os.path.basename(term)
+        # An inventory host is a host even when its name looks like a path ("web.json").
+        if is_facts_path(term) and not (hostvars is not None and term in hostvars):
+            stem = os.path.basename(term)[:-len('.json')] if term.endswith('.json') else os.path.basename(term)
+            name = host_from_file_stem(stem)
             facts = read_json_file(term, 'facts file', 'write it with playbooks/gather.yml')
             what = 'facts file %s' % term
         else:

@@ -6,21 +6,11 @@ Inputs are collected and validated (facts schema), the profile is built, and the
 validated against the profile schema before anyone sees it.
 """
 
-import re
-
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts, facts_mapping
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
-
-PROFILE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$')
-
-
-def check_profile_name(name):
-    """Profile names become file names: no separators, no ``..``, no leading dot."""
-    if not isinstance(name, str) or not PROFILE_NAME.match(name) or '..' in name:
-        raise VmcpuError('invalid profile name %r: use letters, digits, ".", "_" and "-" (at most 128, '
-                         'not starting with a dot, no "..", no path separators).' % (name,))
 
 
 def compute_profile(terms, hostvars=None, name=None, features=(), target_host=None, allow_missing=False,

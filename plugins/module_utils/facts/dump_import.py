@@ -22,6 +22,7 @@ import xml.parsers.expat
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import DumpFormatError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES, CpuidDump
+from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import InputFileError, read_input
 
 # A cpuid -r dump of a 1024-CPU host is under 10 MiB; anything far beyond that is not a dump, and
 # reading it whole would only burn memory on a managed node.
@@ -70,22 +71,14 @@ def load_dump(path) -> CpuidDump:
 def _read_lines(path):
     """Return the file's lines without line ends; OS errors become ``DumpFormatError``."""
     try:
-        with open(path, 'rb') as dump_file:
-            # One byte more than allowed tells an over-size file without trusting st_size, which
-            # is 0 for pipes such as a shell's <(cpuid -r).
-            data = dump_file.read(MAX_DUMP_BYTES + 1)
-    except FileNotFoundError:
-        raise DumpFormatError(path, 'no such file') from None
-    except IsADirectoryError:
-        raise DumpFormatError(path, 'is a directory, not a dump file') from None
-    except PermissionError:
-        raise DumpFormatError(path, 'permission denied; make the file readable or read it as root '
-                                    '(become: true)') from None
-    except OSError as exc:
-        raise DumpFormatError(path, 'cannot be read: %s' % (exc.strerror or exc)) from None
-    if len(data) > MAX_DUMP_BYTES:
-        raise DumpFormatError(path, 'is larger than %d MiB, far beyond any CPUID dump; refusing to '
-                                    'read it' % (MAX_DUMP_BYTES // (1024 * 1024)))
+        data = read_input(path, MAX_DUMP_BYTES, what='dump file')
+    except InputFileError as exc:
+        reason = {
+            'missing': 'no such file',
+            'permission': 'permission denied; make the file readable or read it as root (become: true)',
+            'too_large': '%s, far beyond any CPUID dump; refusing to read it' % exc.reason,
+        }.get(exc.kind, exc.reason)
+        raise DumpFormatError(path, reason) from None
     # AIDA64 runs on Windows, whose editors like to save UTF-16 or UTF-8 with a BOM.
     if data.startswith((b'\xff\xfe', b'\xfe\xff')):
         text = data.decode('utf-16', errors='replace')

@@ -9,16 +9,14 @@ Standard library only (runs on the managed node).
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 
 LOCK_NAME = '.gate.lock'
 
 
 def gate_paths(root, profile_name):
     """``(etc dir, profiles dir, profile file, record file, lock file)`` under ``root`` ('' means /)."""
-    if (not isinstance(profile_name, str) or not profile_name or profile_name.startswith('.')
-            or '/' in profile_name or '\0' in profile_name or '..' in profile_name):
-        raise VmcpuError('invalid profile name %r: it becomes a file name, so no path separators, '
-                         'no "..", not starting with a dot.' % (profile_name,))
+    check_profile_name(profile_name)
     etc = os.path.join(root or '/', 'etc', 'vmcpu')
     profiles = os.path.join(etc, 'profiles')
     return etc, profiles, os.path.join(profiles, profile_name + '.json'), \

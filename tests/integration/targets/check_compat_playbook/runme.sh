@@ -85,6 +85,31 @@ grep -q 'check_compat: all 2 hosts are compatible with profile sky_cas' "$out/co
 "$python" -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["compatible"] is True and len(r["hosts"]) == 2' \
     "$out/reports/sky_cas-compat.json"
 
+# -- check_compat with every targeted host unreachable: the reports still say so -----------------------
+# Host variables, not group ones: the implicit localhost the reports are written on takes "all"'s.
+cat >"$out/unreachable.yml" <<INVENTORY
+all:
+  hosts:
+    gone-a: &gone {ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: 1,
+                   ansible_ssh_common_args: -o ConnectTimeout=5 -o BatchMode=yes}
+    gone-b: *gone
+INVENTORY
+if (cd "$out" && ansible-playbook -i "$out/unreachable.yml" vmcpu.profiles.check_compat \
+        -e profile=profiles/sky_cas.json -e vmcpu_reports_dir="$out/unreachable-reports") >"$out/compat-unreachable.log" 2>&1; then
+    cat "$out/compat-unreachable.log"; fail "check_compat succeeded with every host unreachable"
+fi
+"$python" - "$out/unreachable-reports/sky_cas-compat.json" "$out/unreachable-reports/sky_cas-compat.xml" <<'PYTHON' ||
+import json, sys
+import xml.etree.ElementTree as ET
+report = json.load(open(sys.argv[1]))
+assert report['compatible'] is False and [h['host'] for h in report['hosts']] == ['gone-a', 'gone-b'], report
+assert all('Failed to connect' in (h['error'] or '') for h in report['hosts']), report
+suite = ET.parse(sys.argv[2]).getroot().find('testsuite')
+assert (suite.get('tests'), suite.get('errors'), suite.get('failures')) == ('2', '2', '0'), suite.attrib
+print('reports written with every host unreachable: both hosts are errors')
+PYTHON
+    { cat "$out/compat-unreachable.log"; fail "no reports with every host unreachable"; }
+
 # -- check_compat with a tampered profile: refused before any check -----------------------------------
 sed 's/"avx2"/"avx3"/' "$out/profiles/sky_cas.json" >"$out/profiles/tampered.json"
 if play vmcpu.profiles.check_compat -e profile=profiles/tampered.json >"$out/compat-tampered.log" 2>&1; then

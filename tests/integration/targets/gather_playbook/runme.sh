@@ -48,3 +48,31 @@ grep -Eq 'dump_host +: ok=[0-9]+ +changed=0 ' "$OUTPUT_DIR/second.log"
 grep -Eq 'live_host +: ok=[0-9]+ +changed=0 ' "$OUTPUT_DIR/second.log"
 
 run_gather --check --diff >/dev/null
+
+# A host name that is a path: its facts file stays in the facts folder, named by host_file_stem, and
+# the cluster_profile lookup reads it back as that host.
+mkdir -p "$OUTPUT_DIR/names/facts/inner"
+cat >"$OUTPUT_DIR/names/inventory.yml" <<INVENTORY
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: $python
+  hosts:
+    "../escaped host;\$(id)":
+      cpu_facts_src: $OUTPUT_DIR/dump.cpuid
+INVENTORY
+ansible-playbook -i "$OUTPUT_DIR/names/inventory.yml" vmcpu.profiles.gather \
+    -e "vmcpu_facts_dir=$OUTPUT_DIR/names/facts/inner" >"$OUTPUT_DIR/names/gather.log" 2>&1 ||
+    { cat "$OUTPUT_DIR/names/gather.log"; fail "gather.yml failed for a host named like a path"; }
+[ "$(ls "$OUTPUT_DIR/names/facts/inner")" = '%2E%2E%2Fescaped%20host%3B%24%28id%29.json' ] ||
+    fail "facts file of a host named like a path: $(ls -A "$OUTPUT_DIR/names/facts/inner")"
+[ "$(ls -A "$OUTPUT_DIR/names/facts")" = inner ] || fail "a file was written outside the facts folder"
+"$python" - "$OUTPUT_DIR/names/facts/inner" <<'PYTHON'
+import glob, subprocess, sys
+path = glob.glob(sys.argv[1] + '/*.json')[0]
+out = subprocess.run(['ansible', 'localhost', '-m', 'ansible.builtin.debug', '-a',
+                      "msg={{ lookup('vmcpu.profiles.cluster_profile', '%s', name='x').provenance.hosts[0].name }}" % path],
+                     capture_output=True, text=True, check=True).stdout
+assert '../escaped host;$(id)' in out, out
+print('the lookup reads the facts file back as host ../escaped host;$(id)')
+PYTHON

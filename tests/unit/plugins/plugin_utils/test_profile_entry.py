@@ -13,6 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmcpu.profiles.plugins.filter.profiles import FilterModule
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_file_stem
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import compute_profile
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
@@ -126,3 +127,18 @@ def test_bundled_profiles_regenerate_identically(collection_root, shared_dir):
     assert 'bundled profiles are up to date: 10 checked' in result.stdout
     for path in sorted((collection_root / 'bundled_profiles').glob('*.json')):
         validate(json.loads(path.read_text()), PROFILE, str(path))
+
+
+def test_an_inventory_host_named_like_a_file_is_a_host(qemu_model_facts, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # there is no file web.json: the term can only be the host
+    hostvars = {'web.json': {'ansible_facts': {'vmcpu': qemu_model_facts['Haswell-v4']}}}
+    profile = compute_profile(['web.json'], hostvars=hostvars, name='web')
+    assert [host['name'] for host in profile['provenance']['hosts']] == ['web.json']
+
+
+def test_a_facts_file_named_by_host_file_stem_gives_back_the_host(qemu_model_facts, tmp_path):
+    host = '../odd host;$(id)'
+    path = tmp_path / ('%s.json' % host_file_stem(host))
+    path.write_text(json.dumps(qemu_model_facts['Haswell-v4']))
+    profile = compute_profile([str(path)], name='odd')
+    assert [entry['name'] for entry in profile['provenance']['hosts']] == [host]

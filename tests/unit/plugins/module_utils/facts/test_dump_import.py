@@ -247,6 +247,18 @@ def test_directory(tmp_path):
     assert _error(tmp_path) == '%s: is a directory, not a dump file' % tmp_path
 
 
+def test_fifo_without_writer_is_refused_at_once(tmp_path):
+    """A FIFO at the path would block open() forever; it is refused without waiting (the test would
+    hang otherwise)."""
+    path = tmp_path / 'planted.fifo'
+    os.mkfifo(str(path))
+    assert _error(path) == '%s: is a FIFO (named pipe), not a dump file' % path
+
+
+def test_device_is_refused(tmp_path):
+    assert _error('/dev/zero') == '/dev/zero: is a character device, not a dump file'
+
+
 def test_unreadable_path(tmp_path):
     path = _write(tmp_path, 'plain.txt', RAW_CPU) / 'child'
     assert _error(path) == '%s: cannot be read: Not a directory' % path

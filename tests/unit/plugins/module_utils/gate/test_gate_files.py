@@ -25,7 +25,7 @@ def test_gate_paths_under_root():
     assert gate_paths('', 'fleet')[2] == '/etc/vmcpu/profiles/fleet.json'
 
 
-@pytest.mark.parametrize('name', ['../evil', 'a/b', '..', '.hidden', '', 'x..y', None])
+@pytest.mark.parametrize('name', ['../evil', 'a/b', '..', '.hidden', '', 'x..y', None, 'x\ny', 'x y;$(id)'])
 def test_gate_paths_refuse_names_that_leave_the_folder(name):
     with pytest.raises(VmcpuError, match='invalid profile name'):
         gate_paths('/srv', name)

@@ -162,6 +162,12 @@ def _guest_tool():
 
 
 @pytest.fixture(scope='session')
+def guest_tool():
+    """``tests/guest/qemu_cpuid.py``, the builder and runner of the CPUID dumper guest."""
+    return _guest_tool()
+
+
+@pytest.fixture(scope='session')
 def qemu_model_dumps(tmp_path_factory):
     """``{model: path}`` of a raw CPU dump of every model of ``QEMU_MODEL_FLEETS``, made at test time
     by booting the CPUID dumper guest under the installed QEMU (scripts/setup.sh installs it)."""

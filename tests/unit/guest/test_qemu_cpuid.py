@@ -2,7 +2,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The CPUID dumper guest (tests/guest): its output is what the virtual CPU answers."""
 
-import importlib.util
 import struct
 
 import pytest
@@ -12,11 +11,8 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_import i
 
 
 @pytest.fixture(scope='module')
-def guest(collection_root):
-    spec = importlib.util.spec_from_file_location('qemu_cpuid', str(collection_root / 'tests' / 'guest' / 'qemu_cpuid.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def guest(guest_tool):
+    return guest_tool
 
 
 @pytest.fixture(scope='module')

@@ -9,6 +9,7 @@ Standard library only (runs on the managed node).
 import errno
 import fcntl
 import os
+import stat
 import time
 from contextlib import contextmanager
 
@@ -23,8 +24,15 @@ def gate_lock(path, timeout):
     lock behind. Waits at most ``timeout`` seconds, then raises ``VmcpuError``.
     """
     try:
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        # O_NOFOLLOW: a link planted at the lock's path must not make the gate create a file elsewhere.
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            os.close(handle)
+            raise VmcpuError('the gate lock %s is not a regular file; remove it.' % path)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise VmcpuError('the gate lock %s is a symbolic link; remove it (the gate never follows a link it '
+                             'did not make).' % path) from None
         raise VmcpuError('cannot open the gate lock %s: %s.' % (path, exc.strerror))
     try:
         deadline = time.monotonic() + timeout

@@ -6,6 +6,8 @@ half a file), with an optional backup, explicit mode and owner, and a diff entry
 Standard library only; the module object supplies Ansible's atomic move, backup and attributes."""
 
 import os
+import stat
+import tempfile
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.lock import gate_lock
@@ -19,15 +21,29 @@ WRITER_ARGUMENTS = dict(
 )
 
 
+def _refuse_unless_regular(path, mode):
+    if stat.S_ISLNK(mode):
+        raise VmcpuError('%s is a symbolic link; the gate never writes or reads through a link it did not make: '
+                         'remove it (the gate then writes a regular file there).' % path)
+    if not stat.S_ISREG(mode):
+        raise VmcpuError('%s is not a regular file; remove it (the gate then writes a regular file there).' % path)
+
+
 def read_text(path):
-    """The text of ``path``, or None when it does not exist."""
+    """The text of the gate's file ``path`` (undecodable bytes replaced), or None when it does not exist.
+    A symlink, FIFO, device or folder there is refused, never followed or opened."""
     try:
-        with open(path, 'r') as handle:
-            return handle.read()
+        _refuse_unless_regular(path, os.lstat(path).st_mode)
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VmcpuError('cannot read %s: %s.' % (path, exc))
+    except OSError as exc:
+        raise VmcpuError('cannot read %s: %s.' % (path, exc.strerror or exc))
+    try:
+        with os.fdopen(handle, 'rb') as stream:
+            return stream.read().decode('utf-8', errors='replace')
+    except OSError as exc:
+        raise VmcpuError('cannot read %s: %s.' % (path, exc.strerror or exc))
 
 
 def make_dirs(path):
@@ -51,19 +67,31 @@ def replace_file(module, path, text, result):
         if not module.check_mode:
             if before is not None and module.params['backup']:
                 result['backup_files'].append(module.backup_local(path))
-            temp = os.path.join(os.path.dirname(path), '.%s.%d.tmp' % (os.path.basename(path), os.getpid()))
-            try:
-                with open(temp, 'w') as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            except OSError as exc:
-                raise VmcpuError('cannot write %s: %s.' % (temp, exc.strerror))
-            module.atomic_move(temp, path)
+            module.atomic_move(_written_temp_file(path, text), path)
     if os.path.exists(path):
         file_args = module.load_file_common_arguments({'mode': FILE_MODE, 'owner': module.params['owner']}, path=path)
         changed = module.set_fs_attributes_if_different(file_args, changed) or changed
     return changed
+
+
+def _written_temp_file(path, text):
+    """A new file next to ``path`` holding ``text``, synced: created with O_EXCL and O_NOFOLLOW under
+    an unpredictable name (tempfile.mkstemp), so nothing planted in the folder is followed or reused.
+    A failed write (disk full) removes it."""
+    folder, name = os.path.split(path)
+    try:
+        handle, temp = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=folder)
+    except OSError as exc:
+        raise VmcpuError('cannot create a temporary file in %s: %s.' % (folder, exc.strerror or exc))
+    try:
+        with os.fdopen(handle, 'wb') as stream:
+            stream.write(text.encode('utf-8'))
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as exc:
+        os.unlink(temp)
+        raise VmcpuError('cannot write %s: %s; nothing was replaced.' % (path, exc.strerror or exc))
+    return temp
 
 
 def under_gate_lock(module, folder, lock_path, write):

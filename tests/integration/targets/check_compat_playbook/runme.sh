@@ -117,6 +117,38 @@ if play vmcpu.profiles.check_compat -e profile=profiles/tampered.json >"$out/com
 fi
 grep -q 'was tampered with' "$out/compat-tampered.log" || { cat "$out/compat-tampered.log"; fail "no tamper message"; }
 
+# -- signed profiles: signed by generate_profile, required by the gate ---------------------------------
+ssh-keygen -q -t ed25519 -N '' -C ops@example -f "$out/signing_key"
+printf 'ops@example namespaces="vmcpu-profile" %s\n' "$(cat "$out/signing_key.pub")" >"$out/allowed_signers"
+sign_profile() {
+    play vmcpu.profiles.generate_profile -l sky_cas -e profile_name=signed -e "profile_signing_key=$out/signing_key" \
+        -e "vmcpu_profiles_dir=$out/profiles" -e "vmcpu_facts_dir=$out/facts"
+}
+sign_profile >"$out/sign1.log" 2>&1 || { cat "$out/sign1.log"; fail "generate_profile with profile_signing_key failed"; }
+[ -s "$out/profiles/signed.json.sig" ] || fail "no signature written next to the profile"
+cp "$out/profiles/signed.json.sig" "$out/signed.sig.first"
+sign_profile >"$out/sign2.log" 2>&1 || { cat "$out/sign2.log"; fail "second signing run failed"; }
+grep -Eq 'localhost +: ok=[0-9]+ +changed=0 |skylake +: ok=[0-9]+ +changed=0 ' "$out/sign2.log" || { cat "$out/sign2.log"; fail "re-signing an unchanged profile changed something"; }
+cmp -s "$out/profiles/signed.json.sig" "$out/signed.sig.first" || fail "the signature of an unchanged profile was rewritten"
+trusted() { play vmcpu.profiles.check_compat -l sky_cas -e "migration_gate_trusted_signers=$out/allowed_signers" "$@"; }
+trusted -e profile=profiles/signed.json >"$out/signed-ok.log" 2>&1 || { cat "$out/signed-ok.log"; fail "a trusted signed profile was refused"; }
+grep -q 'check_compat: all 2 hosts are compatible with profile signed' "$out/signed-ok.log" || fail "no verdict on the signed profile"
+# The attack a digest cannot stop: edit the profile and recompute its digest.
+"$python" - "$out/profiles/signed.json" <<'PYTHON'
+import json, sys
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import profile_digest
+profile = json.load(open(sys.argv[1]))
+profile['features'].remove('avx512f')
+profile['digest'] = profile_digest(profile)
+open(sys.argv[1], 'w').write(json.dumps(profile, indent=4, sort_keys=True) + '\n')
+PYTHON
+if trusted -e profile=profiles/signed.json >"$out/signed-edited.log" 2>&1; then fail "an edited, re-digested signed profile was accepted"; fi
+grep -q 'the profile was changed after it was signed' "$out/signed-edited.log" || { cat "$out/signed-edited.log"; fail "no message for an edited signed profile"; }
+if grep -q 'Check the host against the profile' "$out/signed-edited.log"; then fail "a host was checked with an untrusted profile"; fi
+if trusted -e profile=profiles/sky_cas.json >"$out/unsigned.log" 2>&1; then fail "an unsigned profile was accepted"; fi
+grep -q 'sky_cas.json is not signed' "$out/unsigned.log" || { cat "$out/unsigned.log"; fail "no message for an unsigned profile"; }
+echo "ok: signed profiles - signed once, trusted, edited and unsigned ones refused before any host"
+
 # -- pair check ----------------------------------------------------------------------------------------
 pair() { play vmcpu.profiles.check_pair -e profile=profiles/sky_cas.json "$@"; }
 pair -e source=skylake -e dest=cascadelake | tee "$out/pair-yes.log"

@@ -8,7 +8,7 @@ target cannot express."""
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import reported_subleaves, to_firecracker
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
@@ -47,7 +47,7 @@ def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
     try:
         validate_profile(profile)
         if not isinstance(cpu_map_dir, str):
-            raise VmcpuError('cpu_map_dir must be a directory path, got %s.' % type(cpu_map_dir).__name__)
+            raise VmcpuError('cpu_map_dir must be a directory path, got %s.' % kind_of(cpu_map_dir))
         exported = to_libvirt_xml(profile, cpu_map_dir)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.to_libvirt_xml: profile %s: %s' % (profile_name(profile), exc)) from None

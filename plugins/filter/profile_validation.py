@@ -6,7 +6,7 @@ import json
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.integrity import verify_profile
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
@@ -18,13 +18,16 @@ def profile_problems(document, source):
     Order: JSON, name (it becomes a file name on every host), schema, then schema version and digest
     (``verify_profile``), so each message names the first thing that is wrong.
     """
-    if isinstance(document, (str, bytes)):
+    if isinstance(document, bytes):
+        document = document.decode('utf-8-sig', errors='replace')
+    if isinstance(document, str):
         try:
-            document = json.loads(document)
+            # A BOM is what some editors put first; dump files with one are read too.
+            document = json.loads(document[1:] if document.startswith('\ufeff') else document)
         except ValueError as exc:
             raise VmcpuError('profile %s is not JSON: %s.' % (source, exc))
     if not isinstance(document, dict):
-        raise VmcpuError('profile %s is not a JSON object but %s.' % (source, type(document).__name__))
+        raise VmcpuError('profile %s is not a JSON object but %s.' % (source, kind_of(document)))
     if 'name' in document:
         try:
             check_profile_name(document['name'])

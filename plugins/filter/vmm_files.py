@@ -5,7 +5,7 @@
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files import vmm_files
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import profile_name, validate_profile
 
@@ -17,7 +17,7 @@ def profile_vmm_files(profile, vmms, libvirt_cpu_map=None):
         if isinstance(vmms, str) or not all(isinstance(vmm, str) for vmm in vmms):
             raise VmcpuError('vmms must be a list of VMM names, got %r.' % (vmms,))
         if libvirt_cpu_map is not None and not isinstance(libvirt_cpu_map, str):
-            raise VmcpuError('libvirt_cpu_map must be a directory path, got %s.' % type(libvirt_cpu_map).__name__)
+            raise VmcpuError('libvirt_cpu_map must be a directory path, got %s.' % kind_of(libvirt_cpu_map))
         files, warnings = vmm_files(profile, vmms, libvirt_cpu_map)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.vmm_files: profile %s: %s' % (name, exc)) from None

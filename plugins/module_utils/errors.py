@@ -23,3 +23,13 @@ class DumpFormatError(VmcpuError):
 
 class HostAccessError(VmcpuError):
     """The live host cannot be read: not root, no cpuid device, not x86, KVM unusable."""
+
+
+def kind_of(value):
+    """A value's type as a message names it: in JSON's words, not Python's (nor ansible-core's own
+    template types, such as a lazily templated list)."""
+    for types, name in ((bool, 'a boolean'), ((int, float), 'a number'), (str, 'a string'), (bytes, 'bytes'),
+                        (dict, 'a mapping'), ((list, tuple), 'a list')):
+        if isinstance(value, types):
+            return name
+    return 'null' if value is None else 'a %s' % type(value).__name__

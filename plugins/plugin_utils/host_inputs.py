@@ -9,7 +9,7 @@ is the file name without ``.json``). Every facts document is validated against t
 
 import os
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_from_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
@@ -31,7 +31,7 @@ def facts_mapping(facts_by_host):
     """``[(host name, facts)]`` of a ``{host: facts}`` mapping built in a play, each validated;
     a host's whole ``ansible_facts`` is accepted for its ``vmcpu`` facts."""
     if not isinstance(facts_by_host, dict):
-        raise VmcpuError('expected a mapping of host name to facts, got %s.' % type(facts_by_host).__name__)
+        raise VmcpuError('expected a mapping of host name to facts, got %s.' % kind_of(facts_by_host))
     hosts = []
     for host, facts in sorted(facts_by_host.items()):
         facts = unwrap_facts(facts)

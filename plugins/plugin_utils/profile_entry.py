@@ -6,7 +6,6 @@ Inputs are collected and validated (facts schema), the profile is built, and the
 validated against the profile schema before anyone sees it.
 """
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts, facts_mapping

@@ -10,7 +10,7 @@ place in it and what was expected.
 import json
 import os
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 
 try:
     import jsonschema
@@ -55,5 +55,5 @@ def profile_name(profile):
 def validate_profile(profile):
     """Raise ``VmcpuError`` unless ``profile`` is a mapping that matches the profile schema."""
     if not isinstance(profile, dict):
-        raise VmcpuError('expected a profile (a mapping), got %s.' % type(profile).__name__)
+        raise VmcpuError('expected a profile (a mapping), got %s.' % kind_of(profile))
     validate(profile, PROFILE, 'profile %s' % profile_name(profile))

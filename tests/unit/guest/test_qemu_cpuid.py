@@ -21,7 +21,7 @@ def elf(guest, tmp_path_factory):
 
 
 def test_vendor_and_brand_are_the_models(guest, elf, tmp_path):
-    entries, _ = guest.boot(elf, 'EPYC-Rome-v2')
+    entries = guest.boot(elf, 'EPYC-Rome-v2')[0]
     vendor = struct.pack('<III', *(entries[(0, 0)][i] for i in (1, 3, 2))).decode()
     assert vendor == 'AuthenticAMD'
     brand = b''.join(struct.pack('<4I', *entries[(leaf, 0)]) for leaf in (0x80000002, 0x80000003, 0x80000004))
@@ -37,8 +37,8 @@ def test_vendor_and_brand_are_the_models(guest, elf, tmp_path):
 
 def test_the_cpu_option_changes_what_the_guest_sees(guest, elf):
     # Haswell has AVX2 (CPUID.(7,0).EBX[5]), Westmere does not; both are Intel.
-    haswell, _ = guest.boot(elf, 'Haswell-v4')
-    westmere, _ = guest.boot(elf, 'Westmere-v2')
+    haswell = guest.boot(elf, 'Haswell-v4')[0]
+    westmere = guest.boot(elf, 'Westmere-v2')[0]
     assert haswell[(7, 0)][1] >> 5 & 1 == 1
     assert westmere[(0, 0)][0] < 7 or westmere[(7, 0)][1] >> 5 & 1 == 0
 

@@ -157,6 +157,11 @@ expect_failure bad-tampered.log 'was tampered with' \
     -l cluster -e "migration_gate_profile=$out/bad/tampered.json" -e "gate_roots=$bad_roots"
 expect_failure bad-missing.log "profile file $out/bad/absent.json does not exist on the controller" \
     -l cluster -e "migration_gate_profile=$out/bad/absent.json" -e "gate_roots=$bad_roots"
+expect_failure bad-directory.log "profile file $out/bad is a directory, not a profile file" \
+    -l cluster -e "migration_gate_profile=$out/bad" -e "gate_roots=$bad_roots"
+mkfifo "$out/bad/fifo.json"
+expect_failure bad-fifo.log "profile file $out/bad/fifo.json is not a regular file" \
+    -l cluster -e "migration_gate_profile=$out/bad/fifo.json" -e "gate_roots=$bad_roots"
 expect_failure bad-name.log "invalid profile name '../evil'" \
     -l cluster -e "migration_gate_profile=$out/bad/evil.json" -e "gate_roots=$bad_roots"
 expect_failure bad-json.log 'is not JSON' \

@@ -36,7 +36,7 @@ def test_cloud_hypervisor_and_firecracker_filters_validate_first(export_cases):
         filters['to_firecracker'](dict(profile, vendor='CyrixInstead'))
     with pytest.raises(AnsibleFilterError, match='to_firecracker: profile \\(not a mapping\\): expected a profile'):
         filters['to_firecracker']('nope')
-    with pytest.raises(AnsibleFilterError, match='expected a mapping of host name to facts, got list'):
+    with pytest.raises(AnsibleFilterError, match='expected a mapping of host name to facts, got a list'):
         filters['to_firecracker'](profile, facts=[1])
 
 
@@ -56,7 +56,7 @@ def test_libvirt_filter_warns_and_refuses_by_message(collection_root, capfd, tmp
             ('to_libvirt_xml: profile skylake-server: libvirt CPU map not found (no %s/index.xml): install the ' +
              'Debian package libvirt0') % tmp_path)):
         to_xml(profile, cpu_map_dir=str(tmp_path))
-    with pytest.raises(AnsibleFilterError, match='cpu_map_dir must be a directory path, got int'):
+    with pytest.raises(AnsibleFilterError, match='cpu_map_dir must be a directory path, got a number'):
         to_xml(profile, cpu_map_dir=1)
     with pytest.raises(AnsibleFilterError, match='to_libvirt_xml: profile \\(not a mapping\\): expected a profile'):
         to_xml('nope')

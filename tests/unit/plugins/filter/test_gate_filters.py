@@ -34,7 +34,7 @@ def redigested(profile, **changes):
 
 @pytest.mark.parametrize('make, message', [
     (lambda p: '{"name": ', 'profile p.json is not JSON'),
-    (lambda p: [1], 'is not a JSON object but list'),
+    (lambda p: [1], 'is not a JSON object but a list'),
     (lambda p: redigested(p, name='../evil'), "invalid profile name '../evil'"),
     (lambda p: redigested(p, vendor='CyrixInstead'), 'does not match profile.schema.json at vendor'),
     (lambda p: dict(p, features=p['features'][1:]), 'was tampered with'),
@@ -65,3 +65,16 @@ def test_junit_structure():
 def test_junit_refuses_other_input():
     with pytest.raises(AnsibleFilterError, match='compat_junit'):
         compat_junit({'host': 'a'}, 'fleet')
+
+
+def test_a_profile_with_a_bom_is_read(profile):
+    text = json.dumps(profile)
+    assert validated_profile('\ufeff' + text)['name'] == 'skylake-server'
+    assert validated_profile(('\ufeff' + text).encode('utf-8'))['name'] == 'skylake-server'
+
+
+def test_messages_name_json_types_not_ansible_ones():
+    class LazyList(list):  # what ansible-core 2.19 hands a filter for a templated list
+        pass
+    with pytest.raises(AnsibleFilterError, match='is not a JSON object but a list'):
+        validated_profile(LazyList([1]))

@@ -31,12 +31,12 @@ def test_warning_names_the_vmm_and_the_profile(profile, monkeypatch):
 
 
 @pytest.mark.parametrize('make, vmms, message', [
-    (lambda p: [p], ['firecracker'], r'profile \(not a mapping\): expected a profile \(a mapping\), got list\.'),
+    (lambda p: [p], ['firecracker'], r'profile \(not a mapping\): expected a profile \(a mapping\), got a list\.'),
     (lambda p: dict(p, vendor='CyrixInstead'), ['firecracker'],
      'profile skylake-server: profile skylake-server does not match profile.schema.json at vendor'),
     (lambda p: p, 'firecracker', "profile skylake-server: vmms must be a list of VMM names, got 'firecracker'"),
     (lambda p: p, ['xen'], 'profile skylake-server: no export for xen; known VMMs: '),
-    (lambda p: p, ['libvirt'], 'profile skylake-server: libvirt_cpu_map must be a directory path, got int'),
+    (lambda p: p, ['libvirt'], 'profile skylake-server: libvirt_cpu_map must be a directory path, got a number'),
 ])
 def test_refusals(profile, make, vmms, message):
     cpu_map = 7 if 'libvirt_cpu_map' in message else None

@@ -110,7 +110,7 @@ def test_empty_host_list_is_refused():
 
 
 def test_filter_errors_are_filter_errors():
-    with pytest.raises(AnsibleFilterError, match='expected a mapping of host name to facts, got list'):
+    with pytest.raises(AnsibleFilterError, match='expected a mapping of host name to facts, got a list'):
         FilterModule().filters()['cluster_profile']([], 'x')
     with pytest.raises(AnsibleFilterError, match='does not match profile.schema.json'):
         FilterModule().filters()['profile_report']({'name': 'x'})

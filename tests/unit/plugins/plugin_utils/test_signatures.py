@@ -32,30 +32,37 @@ def setup(tmp_path):
     allowed.write_text('ops@example namespaces="%s" %s' % (SIGNATURE_NAMESPACE, (tmp_path / 'ops@example.pub').read_text()))
     profile = tmp_path / 'fleet.json'
     profile.write_text('{"name": "fleet"}\n')
-    return ops, other, allowed, profile
+    return {'ops': ops, 'other': other, 'allowed': allowed, 'profile': profile}
 
 
 def test_a_profile_signed_by_a_trusted_key_names_its_signer(setup):
-    ops, _, allowed, profile = setup
+    ops = setup['ops']
+    allowed = setup['allowed']
+    profile = setup['profile']
     _sign(ops, profile)
     assert trusted_signer(str(profile), str(allowed)) == 'ops@example'
 
 
 def test_an_unsigned_profile_is_refused(setup):
-    _, _, allowed, profile = setup
+    allowed = setup['allowed']
+    profile = setup['profile']
     with pytest.raises(VmcpuError, match=r'fleet.json is not signed \(no .*fleet.json.sig\) and signatures are required'):
         trusted_signer(str(profile), str(allowed))
 
 
 def test_a_profile_signed_by_an_untrusted_key_is_refused(setup):
-    _, other, allowed, profile = setup
+    other = setup['other']
+    allowed = setup['allowed']
+    profile = setup['profile']
     _sign(other, profile)
     with pytest.raises(VmcpuError, match='is not by any signer trusted in'):
         trusted_signer(str(profile), str(allowed))
 
 
 def test_a_profile_changed_after_signing_is_refused(setup):
-    ops, _, allowed, profile = setup
+    ops = setup['ops']
+    allowed = setup['allowed']
+    profile = setup['profile']
     _sign(ops, profile)
     profile.write_text('{"name": "fleet", "features": ["avx512f"]}\n')
     with pytest.raises(VmcpuError, match='does not match profile .*: the profile was changed after it was signed'):
@@ -63,14 +70,17 @@ def test_a_profile_changed_after_signing_is_refused(setup):
 
 
 def test_a_signature_for_another_namespace_is_refused(setup):
-    ops, _, allowed, profile = setup
+    ops = setup['ops']
+    allowed = setup['allowed']
+    profile = setup['profile']
     _sign(ops, profile, namespace='git')
     with pytest.raises(VmcpuError, match='is not by any signer trusted|does not match profile'):
         trusted_signer(str(profile), str(allowed))
 
 
 def test_a_missing_allowed_signers_file_is_named(setup, tmp_path):
-    ops, _, _, profile = setup
+    ops = setup['ops']
+    profile = setup['profile']
     _sign(ops, profile)
     with pytest.raises(VmcpuError, match='allowed_signers file .*nowhere does not exist'):
         trusted_signer(str(profile), str(tmp_path / 'nowhere'))

@@ -10,6 +10,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check im
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu_cpu_models import MODELS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
 
+
 @pytest.fixture(scope='module')
 def single(qemu_model_facts):
     """The profile of each model alone."""

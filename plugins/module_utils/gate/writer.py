@@ -57,8 +57,11 @@ def replace_file(module, path, text, result):
     """Replace ``path`` with ``text`` when it differs; set mode and owner either way.
 
     Appends to ``result['diff']`` and ``result['backup_files']``; writes nothing in check mode.
+    Outside check mode, first removes what killed runs left next to it (``remove_leftovers``).
     Returns whether anything changed.
     """
+    if not module.check_mode:
+        remove_leftovers(path)
     before = read_text(path)
     changed = before != text
     if changed:
@@ -72,6 +75,29 @@ def replace_file(module, path, text, result):
         file_args = module.load_file_common_arguments({'mode': FILE_MODE, 'owner': module.params['owner']}, path=path)
         changed = module.set_fs_attributes_if_different(file_args, changed) or changed
     return changed
+
+
+def remove_leftovers(path):
+    """Remove the temporary files an earlier run left next to ``path`` when it was killed or failed
+    (``.<name>.<anything>.tmp``, this writer's names now and before). Only called under the gate lock,
+    so no other gate run is writing them. Returns the paths removed."""
+    folder, name = os.path.split(path)
+    removed = []
+    try:
+        entries = os.listdir(folder)
+    except FileNotFoundError:
+        return removed
+    for entry in sorted(entries):
+        if entry.startswith('.%s.' % name) and entry.endswith('.tmp') and entry[len(name) + 2:-4]:
+            leftover = os.path.join(folder, entry)
+            try:
+                os.unlink(leftover)  # a link is removed itself, never followed
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise VmcpuError('cannot remove the leftover %s of an earlier run: %s.' % (leftover, exc.strerror))
+            removed.append(leftover)
+    return removed
 
 
 def _written_temp_file(path, text):

@@ -93,12 +93,16 @@ cp "$out/roots/skylake/etc/vmcpu/migration.json" "$out/skylake-record-1.json"
 
 # -- second run: nothing changes, checked_at kept, commands not re-run -----------------------------
 rm "$out/roots/skylake/enable-ran"
+# What a killed run leaves behind (old and new temp file names): the next run removes it.
+echo half >"$out/roots/skylake/etc/vmcpu/.migration.json.4242.tmp"
+echo half >"$out/roots/skylake/etc/vmcpu/profiles/.sky_cas.json.x1y2z3.tmp"
 sleep 1
 gate -l cluster -e "migration_gate_profile=$profile" | tee "$out/run2.log"
 for host in skylake cascadelake broadwell; do
     grep -Eq "^$host +: ok=[0-9]+ +changed=0 " "$out/run2.log" || fail "second run changed $host"
 done
 cmp "$out/skylake-record-1.json" "$out/roots/skylake/etc/vmcpu/migration.json" || fail "second run rewrote migration.json"
+if find "$out/roots/skylake/etc/vmcpu" -name '.*.tmp' | grep .; then fail "leftovers of a killed run were not removed"; fi
 test ! -e "$out/roots/skylake/enable-ran" || fail "enable command re-run without a change of decision"
 
 # -- check mode writes nothing; diff mode shows the diff ------------------------------------------

@@ -75,3 +75,24 @@ def test_the_lock_refuses_a_fifo_without_blocking(tmp_path):
     with pytest.raises(VmcpuError, match='is not a regular file'):
         with gate_lock(str(lock), 1):
             pass
+
+
+def test_leftovers_of_killed_runs_are_removed_and_nothing_else(tmp_path):
+    target = tmp_path / 'fleet.json'
+    outside = tmp_path / 'outside'
+    outside.write_text('keep')
+    leftovers = [tmp_path / '.fleet.json.4242.tmp', tmp_path / '.fleet.json.k3j_x9q.tmp']
+    for path in leftovers:
+        path.write_text('half a file')
+    (tmp_path / '.fleet.json.link.tmp').symlink_to(outside)
+    kept = [tmp_path / 'fleet.json', tmp_path / '.fleet.jsonx.tmp', tmp_path / '.other.json.1.tmp', tmp_path / 'fleet.json.tmp']
+    for path in kept:
+        path.write_text('not ours')
+    removed = writer.remove_leftovers(str(target))
+    assert removed == sorted([str(path) for path in leftovers] + [str(tmp_path / '.fleet.json.link.tmp')])
+    assert sorted(os.listdir(str(tmp_path))) == sorted(['outside'] + [path.name for path in kept])
+    assert outside.read_text() == 'keep'
+
+
+def test_no_folder_no_leftovers(tmp_path):
+    assert writer.remove_leftovers(str(tmp_path / 'absent' / 'fleet.json')) == []

@@ -34,7 +34,7 @@ def read_json_file(path, what, when_missing):
     except InputFileError as exc:
         if exc.kind == 'missing':
             raise VmcpuError('%s %s does not exist; %s.' % (what, path, when_missing)) from None
-        raise VmcpuError('%s %s %s.' % (what, path, exc.reason)) from None
+        raise
     try:
         return json.loads(data.decode('utf-8-sig'), object_pairs_hook=_without_duplicate_keys)
     except _DuplicateKey as exc:

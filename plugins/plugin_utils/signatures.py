@@ -14,7 +14,7 @@ import shutil
 import subprocess
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import InputFileError, read_input
+from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import read_input
 
 SIGNATURE_NAMESPACE = 'vmcpu-profile'
 MAX_PROFILE_BYTES = 16 * 1024 * 1024
@@ -23,13 +23,6 @@ SSH_KEYGEN_TIMEOUT = 30
 
 def signature_path(profile_path):
     return profile_path + '.sig'
-
-
-def _read(path, what):
-    try:
-        return read_input(path, MAX_PROFILE_BYTES, what=what)
-    except InputFileError as exc:
-        raise VmcpuError('%s %s %s.' % (what, path, exc.reason)) from None
 
 
 def _ssh_keygen(arguments, data=None):
@@ -47,13 +40,13 @@ def _ssh_keygen(arguments, data=None):
 def trusted_signer(profile_path, allowed_signers):
     """The principal of ``allowed_signers`` whose key signed ``profile_path`` (in ``<path>.sig``), or
     ``VmcpuError`` saying why not: no signature, no trusted signer, or a profile changed after signing."""
-    _read(allowed_signers, 'allowed_signers file')
+    read_input(allowed_signers, MAX_PROFILE_BYTES, what='allowed_signers file')
     signature = signature_path(profile_path)
     if not os.path.lexists(signature):
         raise VmcpuError('profile %s is not signed (no %s) and signatures are required; sign it with '
                          'generate_profile.yml -e profile_signing_key=KEY.' % (profile_path, signature))
-    _read(signature, 'signature file')
-    data = _read(profile_path, 'profile file')
+    read_input(signature, MAX_PROFILE_BYTES, what='signature file')
+    data = read_input(profile_path, MAX_PROFILE_BYTES, what='profile file')
     found = _ssh_keygen(['-Y', 'find-principals', '-s', signature, '-f', allowed_signers])
     principals = [line for line in found.stdout.decode('utf-8', 'replace').splitlines() if line.strip()]
     if found.returncode != 0 or not principals:

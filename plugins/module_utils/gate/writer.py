@@ -6,11 +6,11 @@ half a file), with an optional backup, explicit mode and owner, and a diff entry
 Standard library only; the module object supplies Ansible's atomic move, backup and attributes."""
 
 import os
-import stat
 import tempfile
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.lock import gate_lock
+from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import InputFileError, read_input
 
 FILE_MODE = '0644'
 # The options of the gate's writers that say how files are written (doc fragment gate_files).
@@ -21,29 +21,26 @@ WRITER_ARGUMENTS = dict(
 )
 
 
-def _refuse_unless_regular(path, mode):
-    if stat.S_ISLNK(mode):
-        raise VmcpuError('%s is a symbolic link; the gate never writes or reads through a link it did not make: '
-                         'remove it (the gate then writes a regular file there).' % path)
-    if not stat.S_ISREG(mode):
-        raise VmcpuError('%s is not a regular file; remove it (the gate then writes a regular file there).' % path)
+# Gate files are a few KiB; a bound keeps a planted huge file from filling the module's memory.
+MAX_GATE_FILE_BYTES = 16 * 1024 * 1024
 
 
 def read_text(path):
     """The text of the gate's file ``path`` (undecodable bytes replaced), or None when it does not exist.
     A symlink, FIFO, device or folder there is refused, never followed or opened."""
     try:
-        _refuse_unless_regular(path, os.lstat(path).st_mode)
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise VmcpuError('cannot read %s: %s.' % (path, exc.strerror or exc))
-    try:
-        with os.fdopen(handle, 'rb') as stream:
-            return stream.read().decode('utf-8', errors='replace')
-    except OSError as exc:
-        raise VmcpuError('cannot read %s: %s.' % (path, exc.strerror or exc))
+        data = read_input(path, MAX_GATE_FILE_BYTES, what='gate file', follow_links=False)
+    except InputFileError as exc:
+        if exc.kind == 'missing':
+            return None
+        if exc.kind == 'link':
+            raise VmcpuError('%s is a symbolic link; the gate never writes or reads through a link it did not '
+                             'make: remove it (the gate then writes a regular file there).' % path) from None
+        if exc.kind == 'not_regular':
+            raise VmcpuError('%s is not a regular file; remove it (the gate then writes a regular file there).'
+                             % path) from None
+        raise
+    return data.decode('utf-8', errors='replace')
 
 
 def make_dirs(path):

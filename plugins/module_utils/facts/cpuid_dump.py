@@ -30,6 +30,8 @@ class CpuidDump:
     source: str
     msrs: Dict[int, int] = field(default_factory=dict)
     method: str = ''
+    # sha256 of the dump file's bytes, as read (empty for a live read): the fingerprint of a dump host.
+    file_sha256: str = ''
 
 
 def format_entry(leaf, subleaf, regs, **extra):

@@ -16,6 +16,7 @@ Anything wrong with a file is raised as ``DumpFormatError`` with a one-line mess
 where it applies, the line; ``load_dump`` lets no other exception out for bad content.
 """
 
+import hashlib
 import os
 import re
 import xml.parsers.expat
@@ -58,20 +59,22 @@ def load_dump(path) -> CpuidDump:
     Raises ``DumpFormatError`` for a file that cannot be read or is not a complete, consistent dump.
     """
     path = os.fspath(path)
-    lines = _read_lines(path)
+    data = _read_bytes(path)
+    lines = _lines(path, data)
     dump_format = _detect_format(path, lines)
     cpus, msrs = _PARSERS[dump_format](path, lines)
     _check_cpus(path, cpus)
     return CpuidDump(cpus={cpu: dict(ledger.values) for cpu, ledger in cpus.items()},
                      source='%s:%s' % (dump_format, path),
                      msrs=msrs,
-                     method=dump_format)
+                     method=dump_format,
+                     file_sha256=hashlib.sha256(data).hexdigest())
 
 
-def _read_lines(path):
-    """Return the file's lines without line ends; OS errors become ``DumpFormatError``."""
+def _read_bytes(path):
+    """The file's bytes; what keeps it from being read becomes ``DumpFormatError``."""
     try:
-        data = read_input(path, MAX_DUMP_BYTES, what='dump file')
+        return read_input(path, MAX_DUMP_BYTES, what='dump file')
     except InputFileError as exc:
         reason = {
             'missing': 'no such file',
@@ -79,6 +82,10 @@ def _read_lines(path):
             'too_large': '%s, far beyond any CPUID dump; refusing to read it' % exc.reason,
         }.get(exc.kind, exc.reason)
         raise DumpFormatError(path, reason) from None
+
+
+def _lines(path, data):
+    """The file's lines without line ends."""
     # AIDA64 runs on Windows, whose editors like to save UTF-16 or UTF-8 with a BOM.
     if data.startswith((b'\xff\xfe', b'\xfe\xff')):
         text = data.decode('utf-16', errors='replace')

@@ -12,9 +12,6 @@ import json
 import os
 import platform
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_import import MAX_DUMP_BYTES
-from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import InputFileError, read_input
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 
 # KVM module parameters that change the CPUID or MSRs KVM offers to guests. Parameters that only
@@ -99,13 +96,8 @@ def live_fingerprint(dmi_dir='/sys/class/dmi/id'):
     })
 
 
-def dump_fingerprint(path):
+def dump_fingerprint(file_sha256):
     """Fingerprint of a host described by a dump file: only the file's own digest is known."""
-    try:
-        file_digest = hashlib.sha256(read_input(path, MAX_DUMP_BYTES, what='dump file')).hexdigest()
-    except InputFileError as exc:
-        # load_dump read it a moment ago: it was replaced in between.
-        raise VmcpuError('dump file %s %s (it changed while being read).' % (path, exc.reason)) from None
     return with_digest({
         'kernel': None,
         'microcode': None,
@@ -113,5 +105,5 @@ def dump_fingerprint(path):
         'kvm_parameters': {},
         'vulnerabilities': {},
         'collection_version': COLLECTION_VERSION,
-        'dump_sha256': file_digest,
+        'dump_sha256': file_sha256,
     })

@@ -144,7 +144,7 @@ def gather_facts(src=None, method='auto', kvm='auto', run_command=None, kvm_devi
                              'view; gather that host live instead.' % src)
         dump = load_dump(src)
         return build_host_facts(dump, {'available': False, 'error': 'facts imported from a dump file'},
-                                dump_fingerprint(src))
+                                dump_fingerprint(dump.file_sha256))
     dump = read_live_cpuid(method=method, run_command=run_command)
     return build_host_facts(dump, _kvm_section(kvm, kvm_device), live_fingerprint())
 

@@ -14,7 +14,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import merged_masks
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.policy import field_policy
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.xsave_layout import SIZE_FIELDS, component_number, is_component_flag
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.xsave_layout import SIZE_FIELDS
 
 
 # Rules of the check, one per comparison; ``rule`` in a failure is one of these.
@@ -65,21 +65,12 @@ def _rule_of(f):
 
 SIZE_NAMES = {name: which for which, name in SIZE_FIELDS.items()}
 _INDEX_CACHE = {}
-_COMPONENTS_CACHE = {}
 
 
 class ContractIndex(dict):
     """``{register key: _RegisterCheck}`` in table order, and how many (field, sub-leaf) it checks."""
 
     checked_fields = 0
-
-
-def component_flags(layout):
-    """``[(field, state component number)]`` of the XCR0 / IA32_XSS component bits of a layout."""
-    if id(layout) not in _COMPONENTS_CACHE:
-        _COMPONENTS_CACHE[id(layout)] = [(f, component_number(f)) for f in layout.by_name.values()
-                                         if is_component_flag(f)]
-    return _COMPONENTS_CACHE[id(layout)]
 
 
 def contract_index(vendor, adjustments):

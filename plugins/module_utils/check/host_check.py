@@ -26,7 +26,7 @@ import functools
 import operator
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.contract import (
-    RULE_BUG_FLAG, RULE_DERIVED, RULE_EQUAL, RULE_FLAG, RULE_MIN, SIZE_NAMES, component_flags, contract_index,
+    RULE_BUG_FLAG, RULE_DERIVED, RULE_EQUAL, RULE_FLAG, RULE_MIN, SIZE_NAMES, contract_index,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.drift import drift_text, fingerprint_drift
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
@@ -37,12 +37,25 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view i
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.integrity import verify_profile
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import host_baseline
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.policy import parse_adjustments
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.xsave_layout import area_sizes, component_kinds
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.xsave_layout import (
+    area_sizes, component_kinds, component_number, is_component_flag,
+)
 
 
 MSR_CHECK_NO_KVM = 'not possible: no KVM view'
 MSR_CHECK_NO_LIST = 'not required: the profile has no KVM MSR list'
 MSR_CHECK_VENDOR = 'not checked: the CPU vendor differs'
+
+
+_COMPONENTS_CACHE = {}
+
+
+def _component_flags(layout):
+    """``[(field, state component number)]`` of the XCR0 / IA32_XSS component bits of a layout."""
+    if id(layout) not in _COMPONENTS_CACHE:
+        _COMPONENTS_CACHE[id(layout)] = [(f, component_number(f)) for f in layout.by_name.values()
+                                         if is_component_flag(f)]
+    return _COMPONENTS_CACHE[id(layout)]
 
 
 class _Host:
@@ -87,7 +100,7 @@ class _Host:
                 subleaf = f.subleaves[0] if subleaf is None else subleaf
                 return f.extract(registers.get((f.source, f.leaf, subleaf, f.register), 0))
 
-            present = [number for f, number in component_flags(self.layout) if f.extract(registers.get(f.key, 0))]
+            present = [number for f, number in _component_flags(self.layout) if f.extract(registers.get(f.key, 0))]
             self._sizes = area_sizes(component_kinds(present, read), read)
         return self._sizes
 

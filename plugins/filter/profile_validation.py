@@ -19,7 +19,7 @@ def profile_problems(document, source):
     (``verify_profile``), so each message names the first thing that is wrong.
     """
     if isinstance(document, bytes):
-        document = document.decode('utf-8-sig', errors='replace')
+        document = document.decode('utf-8', errors='replace')
     if isinstance(document, str):
         try:
             # A BOM is what some editors put first; dump files with one are read too.

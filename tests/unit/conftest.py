@@ -154,7 +154,9 @@ QEMU_MODEL_FLEETS = {
 }
 
 
-def _guest_tool():
+@pytest.fixture(scope='session')
+def guest_tool():
+    """``tests/guest/qemu_cpuid.py``, the builder and runner of the CPUID dumper guest."""
     spec = importlib.util.spec_from_file_location('qemu_cpuid', str(COLLECTION_ROOT / 'tests' / 'guest' / 'qemu_cpuid.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -162,21 +164,14 @@ def _guest_tool():
 
 
 @pytest.fixture(scope='session')
-def guest_tool():
-    """``tests/guest/qemu_cpuid.py``, the builder and runner of the CPUID dumper guest."""
-    return _guest_tool()
-
-
-@pytest.fixture(scope='session')
-def qemu_model_dumps(tmp_path_factory):
+def qemu_model_dumps(tmp_path_factory, guest_tool):
     """``{model: path}`` of a raw CPU dump of every model of ``QEMU_MODEL_FLEETS``, made at test time
     by booting the CPUID dumper guest under the installed QEMU (scripts/setup.sh installs it)."""
     from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import enumerate_cpuid
-    guest = _guest_tool()
     models = sorted({model for fleet in QEMU_MODEL_FLEETS.values() for model in fleet})
     try:
-        return guest.model_dumps(models, str(tmp_path_factory.mktemp('qemu-models')), enumerate_cpuid)
-    except guest.GuestError as exc:
+        return guest_tool.model_dumps(models, str(tmp_path_factory.mktemp('qemu-models')), enumerate_cpuid)
+    except guest_tool.GuestError as exc:
         pytest.fail('cannot make the QEMU model dumps: %s' % exc)
 
 

@@ -150,33 +150,28 @@ PY311="$(find_python 11)" || die "no Python 3.11 found (looked in $(pyenv_root)/
 make_venv .venv "$PY311" requirements/dev.txt
 seed_ansible_test_cache .venv
 
-if PY312="$(find_python 12)"; then
-    make_venv .venv-2.21 "$PY312" requirements/ansible-2.21.txt
-    seed_ansible_test_cache .venv-2.21
-else
-    rm -rf .venv-2.21
-    log "SKIP .venv-2.21: no Python 3.12 under $(pyenv_root)/versions/3.12*/bin (ansible-core 2.21 needs it)"
-fi
+# optional_venv DIR MINOR REQUIREMENTS: DIR on the newest Python 3.MINOR, or none (and why) without it.
+# Never called as a condition: set -e must stop the set-up when building a venv fails.
+optional_venv() {
+    local dir="$1" minor="$2" requirements="$3" python
+    if python="$(find_python "$minor")"; then
+        make_venv "$dir" "$python" "$requirements"
+    else
+        rm -rf "$dir"
+        log "SKIP $dir: no Python 3.$minor under $(pyenv_root)/versions/3.$minor*/bin (see $requirements)"
+    fi
+}
 
+# Second ansible-core line for ansible-test sanity.
+optional_venv .venv-2.21 12 requirements/ansible-2.21.txt
+if [ -d .venv-2.21 ]; then seed_ansible_test_cache .venv-2.21; fi
 # The other ansible-core releases meta/runtime.yml claims, each on a Python it supports, for the
 # compat stage of scripts/test.sh (playbooks and the role end to end).
-for compat in "2.17 10" "2.18 13" "2.20 12"; do
-    read -r core minor <<<"$compat"
-    if python_compat="$(find_python "$minor")"; then
-        make_venv ".venv-$core" "$python_compat" "requirements/ansible-$core.txt"
-    else
-        rm -rf ".venv-$core"
-        log "SKIP .venv-$core: no Python 3.$minor under $(pyenv_root)/versions/3.$minor*/bin"
-    fi
-done
-
+optional_venv .venv-2.17 10 requirements/ansible-2.17.txt
+optional_venv .venv-2.18 13 requirements/ansible-2.18.txt
+optional_venv .venv-2.20 12 requirements/ansible-2.20.txt
 # The package stage of scripts/test.sh: galaxy-importer and ansible-builder.
-if PY312="$(find_python 12)"; then
-    make_venv .venv-packaging "$PY312" requirements/packaging.txt
-else
-    rm -rf .venv-packaging
-    log "SKIP .venv-packaging: no Python 3.12 under $(pyenv_root)/versions/3.12*/bin"
-fi
+optional_venv .venv-packaging 12 requirements/packaging.txt
 
 # Make the checkout importable as the collection vmcpu.profiles for ansible-playbook run from it
 # (ansible.cfg puts .collections on collections_path).

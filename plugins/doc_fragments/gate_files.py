@@ -12,7 +12,9 @@ options:
     type: str
     default: root
   backup:
-    description: Keep a timestamped copy of a file before replacing it.
+    description:
+      - Keep the two generations before the current one (they hold the earlier versions of replaced
+        files); without it only the current generation is kept.
     type: bool
     default: true
   lock_timeout:
@@ -25,5 +27,5 @@ attributes:
     description: Reports what would change (with a diff) and writes nothing, not even the lock file.
   diff_mode:
     support: full
-    description: One diff per file that changes.
+    description: One diff per file that changes, from what readers see now to the new generation.
 """

@@ -5,19 +5,30 @@
 DOCUMENTATION = r"""
 ---
 module: migration_gate_files
-short_description: Write the migration gate's files on a host (deployed profile and migration.json) under a lock
+short_description: Write the migration gate's files on a host (profile, VMM files, migration.json) as one transaction
 version_added: 0.1.0
 description:
-  - Deploys a CPU profile to C(<root>/etc/vmcpu/profiles/<name>.json) and writes the host's migration
-    decision to C(<root>/etc/vmcpu/migration.json) (profile name, digest, compatible, state, reasons,
-    drift, checked_at).
-  - Both files are written to a temporary file in the same folder and renamed over the old one
-    (atomic), with a backup of the replaced file, mode C(0644) and the given owner.
+  - Deploys a CPU profile to C(<root>/etc/vmcpu/profiles/<name>.json), its VMM files (O(files)) next to
+    it, and writes the host's migration decision to C(<root>/etc/vmcpu/migration.json) (profile name,
+    digest, compatible, state, reasons, drift, checked_at).
+  - All of it changes as one transaction. A run that changes anything writes a new generation
+    C(<root>/etc/vmcpu/generations/<number>/) (the record, the C(profiles/) folder and a
+    C(manifest.json) naming every file's sha256 and the profile digest it was made from), syncs it, and
+    switches the link C(<root>/etc/vmcpu/current) to it with one C(rename). C(migration.json) and
+    C(profiles) are links into C(current), so readers see the files of one run or of the next, never a
+    mix. A run killed at any point leaves the previous generation in place; the next run removes its
+    leftovers.
+  - Files of the old layout (a plain C(migration.json) and C(profiles/) folder), or files edited by hand
+    at those paths, are shown in the diff, carried into the new generation, and moved aside as
+    C(<name>.<time>~) when the links are put in place.
+  - VMM files of this profile that a run does not write (an incompatible host) stay only when they were
+    made from the same profile digest; a generation never holds a profile next to VMM files of
+    another version of it. Files of other profile names are carried over.
   - The whole read-compare-write runs under an exclusive C(flock) on C(<root>/etc/vmcpu/.gate.lock), so
-    two gate runs on one host at the same time are serialised and the two files always come from the
-    same run. The kernel releases the lock when a run dies; nothing stale is left.
+    two gate runs on one host at the same time are serialised (the second waits, up to
+    O(lock_timeout)). The kernel releases the lock when a run dies; nothing stale is left.
   - C(checked_at) is kept from the previous record when nothing else in it changed, so a second run
-    with the same outcome reports no change.
+    with the same outcome reports no change and writes no generation.
   - Used by the role P(vmcpu.profiles.migration_gate#role); the profile must have been validated on the
     controller (schema and digest) before.
 author:
@@ -52,6 +63,13 @@ options:
     description: Time of this check (RFC 3339, UTC); kept from the previous record when nothing else changed.
     type: str
     required: true
+  files:
+    description:
+      - VMM files of the profile, file name (no folder) to content, written next to it in the same
+        generation (see P(vmcpu.profiles.vmm_files#filter)). Names are C(<name>.<suffix>).
+      - Omitted (an incompatible host, or no VMM exports), earlier VMM files of this profile stay only
+        when they were made from the same digest.
+    type: dict
 extends_documentation_fragment:
   - vmcpu.profiles.gate_files
 """
@@ -62,6 +80,13 @@ EXAMPLES = r"""
     profile: "{{ profile }}"
     compatible: true
     checked_at: "{{ now(utc=true, fmt='%Y-%m-%dT%H:%M:%SZ') }}"
+
+- name: The same, with the profile's cloud-hypervisor and QEMU files in the same generation
+  vmcpu.profiles.migration_gate_files:
+    profile: "{{ profile }}"
+    compatible: true
+    checked_at: "{{ now(utc=true, fmt='%Y-%m-%dT%H:%M:%SZ') }}"
+    files: "{{ profile | vmcpu.profiles.vmm_files(['cloud_hypervisor', 'qemu']) }}"
 """
 
 RETURN = r"""
@@ -70,6 +95,16 @@ profile_path:
   returned: always
   type: str
   sample: /etc/vmcpu/profiles/xeon-fleet.json
+paths:
+  description: Path on the host of each file of O(files), by file name.
+  returned: always
+  type: dict
+  sample: {"xeon-fleet.cpuid.json": "/etc/vmcpu/profiles/xeon-fleet.cpuid.json"}
+generation:
+  description: The generation the host's gate files are in after this run (not returned in check mode).
+  returned: success
+  type: str
+  sample: /etc/vmcpu/generations/000004
 record_path:
   description: Path of the migration record.
   returned: always
@@ -89,42 +124,53 @@ state_changed:
   returned: always
   type: bool
 backup_files:
-  description: Backups made of replaced files.
+  description:
+    - The earlier versions of replaced files, in the previous generation (kept with O(backup)), and
+      files of the old layout or edited by hand, moved aside.
   returned: always
   type: list
   elements: str
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import gate_paths
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.generation import commit, next_files, read_view
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import (
+    RECORD_FILE, export_relpaths, gate_dir, lock_path, profile_relpath)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import (
-    keep_checked_at, new_record, profile_text, read_record, record_text)
+    keep_checked_at, new_record, profile_text, read_record, record_text, vmm_file_text)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import (
-    WRITER_ARGUMENTS, exit_with, read_text, replace_file, under_gate_lock,
-)
+    WRITER_ARGUMENTS, exit_with, under_gate_lock)
 
 
 def apply_gate_files(module):
     params = module.params
-    etc, profiles_dir, profile_path, record_path, lock_path = gate_paths(params['root'], params['profile'].get('name'))
-    result = {'profile_path': profile_path, 'record_path': record_path, 'backup_files': [], 'diff': [],
-              'changed': False}
-    record = new_record(params['profile'], params['compatible'], params['reasons'], params['drift'],
-                        params['checked_at'])
+    profile = params['profile']
+    etc = gate_dir(params['root'])
+    profile_file = profile_relpath(profile['name'])
+    exports = export_relpaths(profile['name'], params['files']) if params['files'] else {}
+    result = {'profile_path': os.path.join(etc, profile_file), 'record_path': os.path.join(etc, RECORD_FILE),
+              'paths': {name: os.path.join(etc, relpath) for name, relpath in exports.items()},
+              'backup_files': [], 'diff': [], 'changed': False}
+    record = new_record(profile, params['compatible'], params['reasons'], params['drift'], params['checked_at'])
 
     def run():
-        previous = read_record(read_text(record_path))
+        view = read_view(etc)
+        previous = read_record(view.files.get(RECORD_FILE))
         final = keep_checked_at(previous, record)
         result['previous_state'] = previous.get('state') if previous else None
         result['state_changed'] = previous is None or any(
             previous.get(key) != final[key] for key in ('state', 'profile', 'digest'))
         result['record'] = final
-        changed = replace_file(module, profile_path, profile_text(params['profile']), result)
-        changed = replace_file(module, record_path, record_text(final), result) or changed
-        result['changed'] = changed
+        digest = profile['digest']
+        updates = {RECORD_FILE: (record_text(final), digest), profile_file: (profile_text(profile), digest)}
+        updates.update((relpath, (vmm_file_text(params['files'][name]), digest)) for name, relpath in exports.items())
+        files, sources = next_files(view, profile['name'], digest, updates)
+        result['changed'] = commit(module, view, files, sources, result, params['checked_at'])
 
-    under_gate_lock(module, profiles_dir, lock_path, run)
+    under_gate_lock(module, etc, lock_path(etc), run)
     return result
 
 
@@ -137,6 +183,7 @@ def main():
             reasons=dict(type='list', elements='str', default=[]),
             drift=dict(type='dict'),
             checked_at=dict(type='str', required=True),
+            files=dict(type='dict'),
             **WRITER_ARGUMENTS
         ),
         supports_check_mode=True,

@@ -9,13 +9,13 @@ short_description: Write a deployed profile's VMM configuration files next to it
 version_added: 0.1.0
 description:
   - Writes each file of O(files) to C(<root>/etc/vmcpu/profiles/), next to the profile the gate deployed
-    there (C(<name>.json)). Used by the VMM exporters of the role P(vmcpu.profiles.migration_gate#role)
-    (for example C(<name>.cpuid.json) and C(<name>.msr.json) for cloud-hypervisor).
-  - A file is replaced only when its content differs, through a temporary file in the same folder that
-    is renamed over the old one (atomic), with a backup of the replaced file, mode C(0644) and the given
-    owner.
-  - All files of one call are written under the host's gate lock C(<root>/etc/vmcpu/.gate.lock), so
-    files that must agree (and the deployed profile) always come from the same run.
+    there (C(<name>.json)), for VMM files made outside the role P(vmcpu.profiles.migration_gate#role)
+    (which writes its VMM files with the profile, through P(vmcpu.profiles.migration_gate_files#module)).
+  - The files change in one transaction with the rest of the host's gate files, as a new generation
+    switched in with one C(rename) under the host's gate lock C(<root>/etc/vmcpu/.gate.lock) (see
+    P(vmcpu.profiles.migration_gate_files#module)); identical content writes nothing.
+  - The profile must be deployed; the files are recorded as made from its digest. Other VMM files of
+    the profile made from another digest are removed in the same generation.
   - Every file name is checked before anything is written; one bad name writes nothing.
 author:
   - vmcpu.profiles developers (@vmcpu)
@@ -54,34 +54,62 @@ paths:
   returned: always
   type: dict
   sample: {"fleet.cpuid.json": "/etc/vmcpu/profiles/fleet.cpuid.json"}
+generation:
+  description: The generation the host's gate files are in after this run (not returned in check mode).
+  returned: success
+  type: str
+  sample: /etc/vmcpu/generations/000005
 backup_files:
-  description: Backups made of replaced files.
+  description: The earlier versions of replaced files, in the previous generation (kept with O(backup)).
   returned: always
   type: list
   elements: str
 """
 
+import json
+import os
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import export_paths
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.generation import commit, next_files, read_view
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import (
+    export_relpaths, gate_dir, lock_path, profile_relpath)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import vmm_file_text
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import (
-    WRITER_ARGUMENTS, exit_with, replace_file, under_gate_lock,
-)
+    WRITER_ARGUMENTS, exit_with, under_gate_lock)
+
+
+def deployed_digest(view, profile_file):
+    """The digest of the profile deployed at ``profile_file``: the VMM files are made from it."""
+    try:
+        digest = json.loads(view.files.get(profile_file) or 'null')['digest']
+    except (ValueError, TypeError, KeyError):
+        digest = None
+    if not isinstance(digest, str):
+        raise VmcpuError('%s is not a deployed profile; deploy the profile with vmcpu.profiles.migration_gate_files '
+                         'first (its VMM files belong next to it).' % view.display_path(profile_file))
+    return digest
 
 
 def apply_export_files(module):
     params = module.params
-    profiles_dir, lock_path, paths = export_paths(params['root'], params['profile_name'], params['files'])
-    result = {'paths': paths, 'backup_files': [], 'diff': [], 'changed': False}
+    etc = gate_dir(params['root'])
+    profile_file = profile_relpath(params['profile_name'])
+    exports = export_relpaths(params['profile_name'], params['files'])
+    result = {'paths': {name: os.path.join(etc, relpath) for name, relpath in exports.items()},
+              'backup_files': [], 'diff': [], 'changed': False}
 
     def run():
-        for name in sorted(paths):
-            text = params['files'][name]
-            if not text.endswith('\n'):
-                text += '\n'  # a text file ends with a newline, whatever the template trimmed
-            result['changed'] = replace_file(module, paths[name], text, result) or result['changed']
+        view = read_view(etc)
+        digest = deployed_digest(view, profile_file)
+        updates = {relpath: (vmm_file_text(params['files'][name]), digest) for name, relpath in exports.items()}
+        files, sources = next_files(view, params['profile_name'], digest, updates)
+        created_at = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        result['changed'] = commit(module, view, files, sources, result, created_at)
 
-    under_gate_lock(module, profiles_dir, lock_path, run)
+    under_gate_lock(module, etc, lock_path(etc), run)
     return result
 
 

@@ -1,45 +1,63 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Where the migration gate's files live on a host, under ``<root>/etc/vmcpu``: the deployed profile
-``profiles/<name>.json``, the VMM files next to it, the decision ``migration.json`` and the lock
-``.gate.lock``. Names are checked here, since each becomes a file name.
+"""Where the migration gate's files live on a host, under ``<root>/etc/vmcpu``: the decision
+``migration.json``, the folder ``profiles/`` with the deployed profile ``<name>.json`` and its VMM
+files, both links into the current generation (see ``generation``), and the lock ``.gate.lock``.
+Names are checked here, since each becomes a file name.
 Standard library only (runs on the managed node).
 """
 
 import os
+import re
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 
-LOCK_NAME = '.gate.lock'
+LOCK_FILE = '.gate.lock'
+RECORD_FILE = 'migration.json'
+PROFILES_DIR = 'profiles'
+GENERATIONS_DIR = 'generations'
+CURRENT_LINK = 'current'
+MANIFEST_FILE = 'manifest.json'
+# What follows ``<profile name>.`` in a VMM file's name: a plain suffix such as ``cpuid.json``.
+_EXPORT_SUFFIX = re.compile(r'[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\Z')
 
 
-def gate_paths(root, profile_name):
-    """``(etc dir, profiles dir, profile file, record file, lock file)`` under ``root`` ('' means /)."""
+def gate_dir(root):
+    """``<root>/etc/vmcpu``; ``root`` must be absolute ('' means /), since a relative one would
+    depend on the module's working folder on the host."""
+    if root and not os.path.isabs(root):
+        raise VmcpuError('the gate root %r is a relative path; give an absolute one (a relative path would be '
+                         'taken from the working folder of the module on the host, which nobody chooses).' % root)
+    return os.path.join(root or '/', 'etc', 'vmcpu')
+
+
+def lock_path(etc):
+    return os.path.join(etc, LOCK_FILE)
+
+
+def profile_relpath(profile_name):
+    """``profiles/<name>.json``, the deployed profile, relative to ``<root>/etc/vmcpu``."""
     check_profile_name(profile_name)
-    etc = os.path.join(root or '/', 'etc', 'vmcpu')
-    profiles = os.path.join(etc, 'profiles')
-    return etc, profiles, os.path.join(profiles, profile_name + '.json'), \
-        os.path.join(etc, 'migration.json'), os.path.join(etc, LOCK_NAME)
+    return '%s/%s.json' % (PROFILES_DIR, profile_name)
 
 
-def export_paths(root, profile_name, files):
-    """``(profiles dir, lock file, {file name: path})`` for VMM files written next to the deployed
-    profile ``<name>.json``; every name must be ``<name>.<suffix>``, a plain file name, and not the
-    profile itself."""
-    paths_of_gate = gate_paths(root, profile_name)
-    profiles, profile_path, lock = paths_of_gate[1], paths_of_gate[2], paths_of_gate[4]
+def export_relpaths(profile_name, files):
+    """``{file name: relative path}`` for VMM files written next to the deployed profile
+    ``<name>.json``; every name must be ``<name>.<suffix>``, a plain file name, and not the profile
+    itself."""
+    profile = profile_relpath(profile_name)
     if not files:
         raise VmcpuError('no files to write for profile %s.' % profile_name)
-    paths = {}
+    relpaths = {}
     for file_name in sorted(files):
         if not isinstance(files[file_name], str):
             raise VmcpuError('the content of %s is a %s, not text.' % (file_name, type(files[file_name]).__name__))
-        path = os.path.join(profiles, file_name)
-        if (not file_name.startswith(profile_name + '.') or '/' in file_name or '\0' in file_name
-                or file_name.endswith('.') or path == profile_path):
-            raise VmcpuError('invalid export file name %r: it must be %s.<suffix>, a file name without '
-                             'folders, and not %s.json (the deployed profile).'
+        relpath = '%s/%s' % (PROFILES_DIR, file_name)
+        suffix = file_name[len(profile_name) + 1:]
+        if not file_name.startswith(profile_name + '.') or not _EXPORT_SUFFIX.match(suffix) or relpath == profile:
+            raise VmcpuError('invalid export file name %r: it must be %s.<suffix> (letters, digits, "_", "-" and '
+                             'inner dots), and not %s.json (the deployed profile).'
                              % (file_name, profile_name, profile_name))
-        paths[file_name] = path
-    return profiles, lock, paths
+        relpaths[file_name] = relpath
+    return relpaths

@@ -15,6 +15,11 @@ def profile_text(profile):
     return json.dumps(profile, indent=4, sort_keys=True) + '\n'
 
 
+def vmm_file_text(text):
+    """A VMM file's text as written: a text file ends with a newline, whatever a template trimmed."""
+    return text if text.endswith('\n') else text + '\n'
+
+
 def record_text(record):
     return json.dumps(record, indent=4, sort_keys=True) + '\n'
 

@@ -128,7 +128,8 @@ grep -q '"cpu_vendor": "AMD"' "$cpuid" || fail "check mode repaired the export"
 gate -l skylake | tee "$out/repair.log"
 grep -q '"cpu_vendor": "Intel"' "$cpuid" || fail "the run did not repair the export"
 grep -q '^VMCPU_PROFILE=skylake-server$' "$out/roots/skylake/etc/default/vm-guests" || fail "block not repaired"
-ls "$cpuid".*~ >/dev/null || fail "no backup of the replaced export"
+grep -q '"cpu_vendor": "AMD"' "$out/roots/skylake/etc/vmcpu/generations/000001/profiles/skylake-server.cpuid.json" ||
+    fail "the previous generation does not keep the edited export"
 
 # -- bad input --------------------------------------------------------------------------------------
 mkdir -p "$out/missing/skylake/etc"

@@ -73,6 +73,9 @@ for host, state in (('skylake', 'enabled'), ('cascadelake', 'enabled'), ('broadw
     deployed = os.path.join(etc, 'profiles', 'sky_cas.json')
     assert json.load(open(deployed)) == profile, host
     record = json.load(open(os.path.join(etc, 'migration.json')))
+    # Both are links into the one generation the run published.
+    assert os.readlink(os.path.join(etc, 'migration.json')) == 'current/migration.json', host
+    assert os.readlink(os.path.join(etc, 'current')) == 'generations/000001', host
     for path in (deployed, os.path.join(etc, 'migration.json')):
         st = os.stat(path)
         assert stat.S_IMODE(st.st_mode) == 0o644 and st.st_uid == 0, (path, oct(st.st_mode), st.st_uid)
@@ -93,21 +96,27 @@ cp "$out/roots/skylake/etc/vmcpu/migration.json" "$out/skylake-record-1.json"
 
 # -- second run: nothing changes, checked_at kept, commands not re-run -----------------------------
 rm "$out/roots/skylake/enable-ran"
-# What a killed run leaves behind (old and new temp file names): the next run removes it.
+# What killed runs leave behind (a half-built generation, a temporary link, a temporary file of the
+# old writer): the next run removes it, even when it changes nothing.
+mkdir -p "$out/roots/skylake/etc/vmcpu/generations/.build-x1y2z3/profiles"
+echo half >"$out/roots/skylake/etc/vmcpu/generations/.build-x1y2z3/migration.json"
+ln -s generations/.build-x1y2z3 "$out/roots/skylake/etc/vmcpu/.current.x1y2z3.tmp"
 echo half >"$out/roots/skylake/etc/vmcpu/.migration.json.4242.tmp"
-echo half >"$out/roots/skylake/etc/vmcpu/profiles/.sky_cas.json.x1y2z3.tmp"
 sleep 1
 gate -l cluster -e "migration_gate_profile=$profile" | tee "$out/run2.log"
 for host in skylake cascadelake broadwell; do
     grep -Eq "^$host +: ok=[0-9]+ +changed=0 " "$out/run2.log" || fail "second run changed $host"
 done
 cmp "$out/skylake-record-1.json" "$out/roots/skylake/etc/vmcpu/migration.json" || fail "second run rewrote migration.json"
-if find "$out/roots/skylake/etc/vmcpu" -name '.*.tmp' | grep .; then fail "leftovers of a killed run were not removed"; fi
+if find "$out/roots/skylake/etc/vmcpu" -name '.*.tmp' -o -name '.build-*' | grep .; then
+    fail "leftovers of a killed run were not removed"
+fi
 test ! -e "$out/roots/skylake/enable-ran" || fail "enable command re-run without a change of decision"
 
 # -- check mode writes nothing; diff mode shows the diff ------------------------------------------
 gate -l cluster -e "migration_gate_profile=$profile" -e "gate_roots=$out/checkmode" --check | tee "$out/check.log"
 test ! -e "$out/checkmode" || { find "$out/checkmode"; fail "check mode wrote files"; }
+# sed -i puts a plain file where the gate's link was: shown, repaired, and the edited file kept aside.
 sed -i 's/"state": "enabled"/"state": "bogus"/' "$out/roots/skylake/etc/vmcpu/migration.json"
 gate -l skylake -e "migration_gate_profile=$profile" --check --diff | tee "$out/diff.log"
 grep -q -- '-    "state": "bogus"' "$out/diff.log" || fail "diff mode shows no removed line"
@@ -184,7 +193,7 @@ expect_failure vendor-fail.log 'naples is not compatible with profile sky_cas: h
 
 # Unwritable destination: the root lies below a regular file.
 touch "$out/plainfile"
-expect_failure unwritable.log "cannot create the folder $out/plainfile/skylake/etc/vmcpu/profiles: Not a directory" \
+expect_failure unwritable.log "cannot create the folder $out/plainfile/skylake/etc/vmcpu: Not a directory" \
     -l skylake -e "migration_gate_profile=$profile" -e "gate_roots=$out/plainfile"
 
 # Host without facts: its dump is missing. It is disabled and fails; the others are still gated.
@@ -205,13 +214,17 @@ for round in 1 2 3; do
     wait "$pid_b" || { cat "$out/race-b-$round.log"; fail "concurrent run B failed"; }
 done
 "$python" - "$out/race" <<'PYTHON'
-import glob, json, os, sys
+import glob, hashlib, json, os, sys
 for host in ('skylake', 'cascadelake'):
     etc = os.path.join(sys.argv[1], host, 'etc', 'vmcpu')
     record = json.load(open(os.path.join(etc, 'migration.json')))
     deployed = json.load(open(os.path.join(etc, 'profiles', record['profile'] + '.json')))
-    # The record and the profile it names come from the same run (the lock), and parse (atomic renames).
+    # The record and the profile it names come from the same run (one generation), as its manifest says.
     assert deployed['digest'] == record['digest'], (host, record)
+    generation = os.path.join(etc, os.readlink(os.path.join(etc, 'current')))
+    manifest = json.load(open(os.path.join(generation, 'manifest.json')))
+    for relpath, entry in manifest['files'].items():
+        assert hashlib.sha256(open(os.path.join(generation, relpath), 'rb').read()).hexdigest() == entry['sha256']
     for path in glob.glob(os.path.join(etc, 'profiles', '*.json')) + [os.path.join(etc, 'migration.json')]:
         json.load(open(path))
     leftovers = glob.glob(os.path.join(etc, '**', '.*.tmp'), recursive=True)

@@ -4,51 +4,54 @@
 
 import multiprocessing
 import os
+import re
 import time
 
 import pytest
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.lock import gate_lock
-from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import export_paths, gate_paths
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import (
+    export_relpaths, gate_dir, lock_path, profile_relpath)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import keep_checked_at, new_record, read_record, record_text
 
 PROFILE = {'name': 'fleet', 'digest': 'sha256:' + 'a' * 64}
 
 
 def test_gate_paths_under_root():
-    etc, profiles, profile, record, lock = gate_paths('/srv/h1', 'fleet')
-    assert etc == '/srv/h1/etc/vmcpu'
-    assert profile == '/srv/h1/etc/vmcpu/profiles/fleet.json'
-    assert record == '/srv/h1/etc/vmcpu/migration.json'
-    assert lock == '/srv/h1/etc/vmcpu/.gate.lock'
-    assert gate_paths('', 'fleet')[2] == '/etc/vmcpu/profiles/fleet.json'
+    assert gate_dir('/srv/h1') == '/srv/h1/etc/vmcpu' and gate_dir('') == '/etc/vmcpu'
+    assert lock_path('/srv/h1/etc/vmcpu') == '/srv/h1/etc/vmcpu/.gate.lock'
+    assert profile_relpath('fleet') == 'profiles/fleet.json'
+
+
+def test_a_relative_root_is_refused():
+    with pytest.raises(VmcpuError, match="the gate root 'srv/h1' is a relative path; give an absolute one"):
+        gate_dir('srv/h1')
 
 
 @pytest.mark.parametrize('name', ['../evil', 'a/b', '..', '.hidden', '', 'x..y', None, 'x\ny', 'x y;$(id)'])
-def test_gate_paths_refuse_names_that_leave_the_folder(name):
+def test_profile_names_that_leave_the_folder_are_refused(name):
     with pytest.raises(VmcpuError, match='invalid profile name'):
-        gate_paths('/srv', name)
+        profile_relpath(name)
 
 
-def test_export_paths_next_to_the_deployed_profile():
-    profiles, lock, paths = export_paths('/srv/h1', 'fleet', {'fleet.cpuid.json': '{}', 'fleet.msr.json': '{}'})
-    assert profiles == '/srv/h1/etc/vmcpu/profiles' and lock == '/srv/h1/etc/vmcpu/.gate.lock'
-    assert paths == {'fleet.cpuid.json': '/srv/h1/etc/vmcpu/profiles/fleet.cpuid.json',
-                     'fleet.msr.json': '/srv/h1/etc/vmcpu/profiles/fleet.msr.json'}
+def test_export_files_go_next_to_the_deployed_profile():
+    assert export_relpaths('fleet', {'fleet.cpuid.json': '{}', 'fleet.msr.json': '{}'}) == {
+        'fleet.cpuid.json': 'profiles/fleet.cpuid.json', 'fleet.msr.json': 'profiles/fleet.msr.json'}
 
 
-@pytest.mark.parametrize('file_name', ['fleet.json', 'other.cpuid.json', 'fleet.x/../../y', 'fleet.', 'fleet'])
-def test_export_paths_refuse_other_names(file_name):
-    with pytest.raises(VmcpuError, match="invalid export file name '%s'" % file_name.replace('.', r'\.')):
-        export_paths('/srv', 'fleet', {'fleet.ok.json': '{}', file_name: '{}'})
+@pytest.mark.parametrize('file_name', ['fleet.json', 'other.cpuid.json', 'fleet.x/../../y', 'fleet.', 'fleet',
+                                       'fleet.a b', 'fleet.x\ny', 'fleet.$(id)', 'fleet.json~', 'fleet..json'])
+def test_other_export_names_are_refused(file_name):
+    with pytest.raises(VmcpuError, match="invalid export file name %s" % re.escape(repr(file_name))):
+        export_relpaths('fleet', {'fleet.ok.json': '{}', file_name: '{}'})
 
 
-def test_export_paths_want_text_and_at_least_one_file():
+def test_export_files_want_text_and_at_least_one_file():
     with pytest.raises(VmcpuError, match='the content of fleet.msr.json is a dict, not text'):
-        export_paths('/srv', 'fleet', {'fleet.msr.json': {}})
+        export_relpaths('fleet', {'fleet.msr.json': {}})
     with pytest.raises(VmcpuError, match='no files to write for profile fleet'):
-        export_paths('/srv', 'fleet', {})
+        export_relpaths('fleet', {})
 
 
 def test_record_states():

@@ -11,7 +11,8 @@ description:
   - Compares the CPU of the host with a cluster profile built by the
     P(vmcpu.profiles.cluster_profile#lookup) lookup and says whether the host can offer every guest
     of that profile what the profile promises, so a VM on the profile may live-migrate to it.
-  - The profile is verified first - its layout version, its keys and its sha256 digest. A profile whose
+  - The profile is verified first - its layout version, its layout (C(schemas/profile.schema.json), checked on
+    the managed node without jsonschema) and its sha256 digest. A profile whose
     content no longer matches its digest (edited after generation) is refused.
   - The CPU vendor must match. Every contract field of the profile (kind C(flag), C(bug_flag),
     C(min), C(equal) or C(derived) with the policy C(inherit) after the profile's toggles) is compared
@@ -45,6 +46,9 @@ options:
       - The host's facts as M(vmcpu.profiles.cpu_facts) returns them (C(ansible_facts.vmcpu); a dict
         holding them under the key C(vmcpu) is accepted too), for example from a facts file, so the
         controller can check hosts offline.
+      - Validated on the managed node against C(schemas/host_facts.schema.json), and refused when they
+        contradict themselves (a vendor, family or model other than their own CPUID says, a leaf listed
+        twice); the message names the first problem.
       - Default is to gather the facts of the host now (live, with the KVM view when C(/dev/kvm) can be
         read), or of the dump file O(src).
       - Mutually exclusive with O(src).
@@ -208,9 +212,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check import check_host
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import check_facts, gather_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import unwrap_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
 
 
 def main():
@@ -235,6 +239,8 @@ def main():
             profile = read_json_file(params['profile_path'], 'profile file', 'give an existing path on this host')
         if params['facts'] is not None:
             facts = unwrap_facts(params['facts'])
+            check_facts_version(host_name, facts)
+            check_facts(facts, 'the facts of host %s (option facts)' % host_name)
         else:
             facts = gather_facts(src=params['src'], kvm='auto')
         result = check_host(profile, facts, host_name)

@@ -4,12 +4,14 @@
 
 A term is a host name (its facts are ``hostvars[host].ansible_facts.vmcpu``, as cpu_facts leaves
 them, fact cache included) or the path of a file written by ``playbooks/gather.yml`` (the host name
-is the file name without ``.json``). Every facts document is validated against the facts schema.
+is the file name without ``.json``). Every facts document is validated against the facts schema
+and refused when it contradicts itself.
 """
 
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import check_facts_consistent
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_from_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
@@ -37,6 +39,7 @@ def facts_mapping(facts_by_host):
         facts = unwrap_facts(facts)
         check_facts_version(host, facts)
         validate(facts, HOST_FACTS, 'facts of host %s' % host)
+        check_facts_consistent(facts, 'facts of host %s' % host)
         hosts.append((str(host), facts))
     return hosts
 
@@ -60,6 +63,7 @@ def collect_hosts(terms, hostvars=None, allow_missing=False):
                 continue
         check_facts_version(name, facts)
         validate(facts, HOST_FACTS, what)
+        check_facts_consistent(facts, what)
         hosts.append((name, facts))
     if missing and not allow_missing:
         raise VmcpuError('no CPU facts for host(s) %s: gather them first (playbooks/gather.yml or the '

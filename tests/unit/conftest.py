@@ -202,3 +202,49 @@ def export_cases(request, collection_root, qemu_model_facts):
         hosts = [(model, qemu_model_facts[model]) for model in models]
         cases.append((build_profile(hosts, name), hosts))
     return cases
+
+
+def _places(value, path=()):
+    """Every path into the JSON value ``value``."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _places(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _places(item, path + (index,))
+
+
+@pytest.fixture(scope='session')
+def mutated_document():
+    """``mutated_document(data, document)``: a copy of the JSON ``document`` with one to three values
+    replaced, deleted or added by hypothesis (``data`` is ``st.data()``), for fuzzing what reads it."""
+    import copy
+    from hypothesis import strategies as st
+    values = st.recursive(
+        st.none() | st.booleans() | st.integers(-2, 2 ** 40) | st.floats(allow_nan=False, allow_infinity=False)
+        | st.sampled_from(['', 'x', '0x0000000d', '0x1', '0xffffffff', 'live', 'kvm', 'GenuineIntel', 'eax',
+                           'sha256:' + '0' * 64]),
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(
+            st.sampled_from(['leaf', 'eax', 'x', 'name']), children, max_size=3),
+        max_leaves=6)
+
+    def mutate(data, document):
+        document = copy.deepcopy(document)
+        for _mutation in range(data.draw(st.integers(1, 3))):
+            path = data.draw(st.sampled_from(list(_places(document))))
+            if not path:
+                document = data.draw(values)
+                continue
+            parent = document
+            for part in path[:-1]:
+                parent = parent[part]
+            action = data.draw(st.sampled_from(['replace', 'delete', 'add']))
+            if action == 'delete':
+                del parent[path[-1]]
+            elif action == 'add' and isinstance(parent, dict):
+                parent[data.draw(st.sampled_from(['extra', 'leaf', 'eax', 'name']))] = data.draw(values)
+            else:
+                parent[path[-1]] = data.draw(values)
+        return document
+    return mutate

@@ -40,11 +40,16 @@ def test_tampered_profile_is_refused(profile_of):
      'profile check has schema_version 2, this collection reads version 1; regenerate it with this version of '
      'vmcpu.profiles.'),
     (lambda p: (p.pop('cpuid'), p.pop('digest')),
-     'profile check lacks the key(s) cpuid, digest; regenerate it with the vmcpu.profiles.cluster_profile lookup.'),
+     "profile check does not match profile.schema.json at (top level): 'cpuid' is a required property "
+     "(and 1 more problems)."),
     (lambda p: p.update(vendor='HygonGenuine'),
-     "profile check has vendor 'HygonGenuine', which has no field table (supported: AuthenticAMD, GenuineIntel)."),
+     "profile check does not match profile.schema.json at vendor: 'HygonGenuine' is not one of "
+     "['GenuineIntel', 'AuthenticAMD']."),
     (lambda p: p.update(provenance={'hosts': 'x'}),
-     'profile check: provenance must hold the lists hosts and features; regenerate the profile.'),
+     "profile check does not match profile.schema.json at provenance: 'features' is a required property "
+     "(and 4 more problems)."),
+    (lambda p: p['cpuid'][0].update(value=7.5),
+     "profile check does not match profile.schema.json at cpuid[0].value: 7.5 is not of type 'string'."),
 ])
 def test_structurally_unusable_profile_is_refused(profile_of, change, message):
     profile = copy.deepcopy(profile_of(GOLD))
@@ -57,5 +62,5 @@ def test_structurally_unusable_profile_is_refused(profile_of, change, message):
 def test_profile_that_is_not_a_mapping_is_refused():
     with pytest.raises(VmcpuError) as caught:
         verify_profile(['not', 'a', 'profile'])
-    assert str(caught.value) == ('the profile is not a mapping (got list); pass the JSON document built by the '
+    assert str(caught.value) == ('the profile is not a mapping (got a list); pass the JSON document built by the '
                                  'vmcpu.profiles.cluster_profile lookup.')

@@ -23,9 +23,17 @@ class InputFileError(VmcpuError):
     permission, link, not_regular, too_large, os."""
 
     def __init__(self, what, path, kind, reason):
-        super().__init__('%s %s %s.' % (what, path, reason))
+        super().__init__('%s %s %s.' % (what, shown_path(path), reason))
         self.kind = kind
         self.reason = reason
+
+
+def shown_path(path):
+    """``path`` as a message shows it: a relative one with where it was looked for, since it depends on
+    a working folder nobody chose (the module's on the host, the playbook's on the controller)."""
+    if isinstance(path, str) and not os.path.isabs(path):
+        return '%s (a relative path: %s)' % (path, os.path.abspath(path))
+    return path
 
 
 def read_input(path, max_bytes, what='file', follow_links=True):

@@ -5,7 +5,7 @@
 import json
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import InputFileError, read_input
+from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import InputFileError, read_input, shown_path
 
 # Facts of a 512-CPU host are a few MiB; a profile is far smaller.
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -33,7 +33,7 @@ def read_json_file(path, what, when_missing):
         data = read_input(path, MAX_JSON_BYTES, what=what)
     except InputFileError as exc:
         if exc.kind == 'missing':
-            raise VmcpuError('%s %s does not exist; %s.' % (what, path, when_missing)) from None
+            raise VmcpuError('%s %s does not exist; %s.' % (what, shown_path(path), when_missing)) from None
         raise
     try:
         return json.loads(data.decode('utf-8-sig'), object_pairs_hook=_without_duplicate_keys)

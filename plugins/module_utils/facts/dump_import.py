@@ -23,7 +23,7 @@ import xml.parsers.expat
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import DumpFormatError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES, CpuidDump
-from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import InputFileError, read_input
+from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import InputFileError, read_input, shown_path
 
 # A cpuid -r dump of a 1024-CPU host is under 10 MiB; anything far beyond that is not a dump, and
 # reading it whole would only burn memory on a managed node.
@@ -81,7 +81,7 @@ def _read_bytes(path):
             'permission': 'permission denied; make the file readable or read it as root (become: true)',
             'too_large': '%s, far beyond any CPUID dump; refusing to read it' % exc.reason,
         }.get(exc.kind, exc.reason)
-        raise DumpFormatError(path, reason) from None
+        raise DumpFormatError(shown_path(path), reason) from None
 
 
 def _lines(path, data):

@@ -61,11 +61,13 @@ def under_gate_lock(module, folder, lock_path, write):
 
 def exit_with(module, apply):
     """End the module with ``apply(module)``'s result (its diff only in diff mode), or fail with the
-    ``VmcpuError`` it raised."""
+    ``VmcpuError`` (or ``OSError``, naming its path) it raised."""
     try:
         result = apply(module)
     except VmcpuError as exc:
         module.fail_json(msg=str(exc))
+    except OSError as exc:  # what no step foresaw (a folder made read-only under a run): still one sentence
+        module.fail_json(msg='cannot write the gate files: %s: %s.' % (exc.filename or '(no path)', exc.strerror or exc))
     if not module._diff:
         result.pop('diff')
     module.exit_json(**result)

@@ -135,6 +135,11 @@ grep -q '"cpu_vendor": "AMD"' "$out/roots/skylake/etc/vmcpu/generations/000001/p
 mkdir -p "$out/missing/skylake/etc"
 expect_failure missing-config.log "skylake has no file $out/missing/skylake/etc/default/vm-guests" \
     -l skylake -e "gate_roots=$out/missing"
+seed "$out/fifo"
+rm "$out/fifo/skylake/etc/default/vm-guests" && mkfifo "$out/fifo/skylake/etc/default/vm-guests"
+expect_failure fifo-config.log \
+    "$out/fifo/skylake/etc/default/vm-guests on skylake (migration_gate_config_blocks) is not a regular file" \
+    -l skylake -e "gate_roots=$out/fifo"
 expect_failure bad-export.log "takes the export firecracker.json, but the exports are ['cpuid.json', 'libvirt.xml']" \
     -l skylake -e "gate_roots=$out/roots" -e '{"migration_gate_vmms": ["cloud_hypervisor", "libvirt"]}' \
     -e '{"migration_gate_config_blocks": [{"path": "/etc/vm-notes.txt", "export": "firecracker.json"}]}'

@@ -53,3 +53,11 @@ def test_the_lock_refuses_a_fifo_without_blocking(tmp_path):
     with pytest.raises(VmcpuError, match='is not a regular file'):
         with gate_lock(str(lock), 1):
             pass
+
+
+def test_read_text_refuses_a_planted_huge_file(tmp_path):
+    path = tmp_path / 'migration.json'
+    with open(str(path), 'wb') as stream:
+        stream.truncate(writer.MAX_GATE_FILE_BYTES + 1)
+    with pytest.raises(VmcpuError, match='^gate file %s is larger than 16 MiB[.]$' % path):
+        writer.read_text(str(path))

@@ -6,7 +6,7 @@
 #
 #   scripts/package-check.sh COLLECTION_TREE WORK_DIR
 #
-# Needs .venv (ansible-core) and .venv-packaging (galaxy-importer, ansible-builder) from setup.sh.
+# Needs .venv (ansible-core) and .venv-packaging (galaxy-importer, ansible-builder, antsibull-docs) from setup.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +54,15 @@ echo "-- ansible-galaxy collection install"
 "$VENV/bin/ansible-galaxy" collection install --force -p "$WORK/installed" "$tarball"
 installed="$WORK/installed/ansible_collections/vmcpu/profiles"
 [ -f "$installed/MANIFEST.json" ] || fail "the tarball did not install to $installed"
+
+echo "-- antsibull-docs lint-collection-docs (the docsite and every plugin's and role's docs, as docs.ansible.com builds them)"
+for wanted in docs/docsite/extra-docs.yml docs/docsite/links.yml docs/docsite/rst/vmm-exports.rst changelogs/changelog.yaml; do
+    [ -f "$installed/$wanted" ] || fail "$wanted is not in the installed collection"
+done
+(cd "$installed" && PATH="$PACKAGING/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$WORK/installed" PYTHONDONTWRITEBYTECODE=1 \
+    "$PACKAGING/bin/antsibull-docs" lint-collection-docs --plugin-docs .) ||
+    fail "antsibull-docs lint-collection-docs found the problems above"
+echo "antsibull-docs: docsite and plugin docs clean"
 touch "$WORK/installed.stamp"  # nothing below may write into the installed collection
 
 echo "-- ansible-builder introspect"

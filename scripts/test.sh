@@ -9,12 +9,15 @@
 #                 a reason when the machine has no pyenv Python 3.12)
 #   units         pytest tests/unit (exit code 5, "no tests collected", is a failure), then
 #                 ansible-test units --venv over the same tests
-#   integration   ansible-test integration --local, targets under tests/integration/targets
+#   integration   ansible-test integration --local, targets under tests/integration/targets, on the
+#                 test fleet of ../shared's real dumps (QEMU's CPU models when ../shared is absent)
 #   compat        the same targets with each other ansible-core meta/runtime.yml claims (2.17, 2.18,
-#                 2.20: .venv-<version>; one without its pyenv Python is skipped with the reason)
+#                 2.20: .venv-<version>; one without its pyenv Python is skipped with the reason), on
+#                 the fleet made from QEMU's CPU models, so each run tests both fleets
 #   package       scripts/package-check.sh: build the tarball, galaxy-importer, ansible-builder
 #                 introspect, and every playbook by FQCN from the installed tarball
-#   molecule      molecule test for every scenario found (skipped with a reason when there is none)
+#   molecule      molecule test for every scenario found (skipped with a reason when there is none),
+#                 on each fleet
 #   lint          ansible-lint (production profile) and shellcheck of the project's shell scripts
 #
 # ansible-test needs the collection at .../ansible_collections/vmcpu/profiles, so the tracked and
@@ -141,8 +144,15 @@ stage_units() {
     "$VENV/bin/ansible-test" units --venv --python 3.11 --color no
 }
 
+# Which test fleet (tests/guest/fleet.py) the integration targets use: "" is ../shared when present.
+set_fleet_source() {
+    sed -i '/^vmcpu_fleet_source:/d' "$INTEGRATION_CONFIG"
+    [ -z "$1" ] || printf 'vmcpu_fleet_source: %s\n' "$1" >>"$INTEGRATION_CONFIG"
+}
+
 stage_integration() {
     cd "$COLL"
+    set_fleet_source ""
     local targets
     targets="$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)"
     [ "$targets" -gt 0 ] || { echo "FAIL: no integration targets under tests/integration/targets" >&2; exit 1; }
@@ -157,6 +167,7 @@ COMPAT_CORES=(2.17 2.18 2.20)
 
 stage_compat() {
     cd "$COLL"
+    set_fleet_source qemu
     local core python ran=0 selected=()
     read -r -a selected <<<"${VMCPU_TARGETS:-}"
     for core in "${COMPAT_CORES[@]}"; do
@@ -165,7 +176,7 @@ stage_compat() {
             continue
         fi
         python="$("$ROOT/.venv-$core/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-        echo "-- ansible-core $core on Python $python: $("$ROOT/.venv-$core/bin/ansible" --version | head -n1)"
+        echo "-- ansible-core $core on Python $python: $("$ROOT/.venv-$core/bin/ansible" --version | sed -n 1p)"
         PATH="$ROOT/.venv-$core/bin:$PATH" "$ROOT/.venv-$core/bin/ansible-test" integration --local \
             --python "$python" --color no "${selected[@]}"
         ran=$((ran + 1))
@@ -186,14 +197,20 @@ stage_molecule() {
         find . -path ./tests/output -prune -o -path '*/molecule/*/molecule.yml' -print0 | sort -z)
     [ "${#scenario_files[@]}" -gt 0 ] ||
         skip "no molecule scenarios in the collection (looked for */molecule/<scenario>/molecule.yml)"
-    # The scenarios describe their hosts with the real CPU dumps of ../shared.
-    [ -d "$VMCPU_SHARED/testdata/cpuid" ] ||
-        skip "the molecule scenarios need the real CPU dumps of ../shared, absent at $VMCPU_SHARED"
     export ANSIBLE_COLLECTIONS_PATH="$WORK"
-    # molecule runs from the folder that holds molecule/: extensions/ or a role.
-    for dir in $(printf '%s\n' "${scenario_files[@]}" | sed 's|/molecule/[^/]*/molecule.yml$||' | sort -u); do
-        echo "molecule test --all in $dir"
-        (cd "$dir" && "$VENV/bin/molecule" test --all)
+    # The scenarios describe their hosts with the test fleet (tests/guest/fleet.py): the real CPU
+    # dumps of ../shared when present, and always the fleet made from QEMU's CPU models.
+    local sources=(qemu) source
+    [ -d "$VMCPU_SHARED/testdata/cpuid/libvirt" ] && sources=(shared qemu)
+    for source in "${sources[@]}"; do
+        PYTHONPATH="$WORK" "$VENV/bin/python" tests/guest/fleet.py "$WORK/fleet-$source" --source "$source" \
+            --shared "$VMCPU_SHARED" >/dev/null
+        export VMCPU_FLEET="$WORK/fleet-$source/fleet.json"
+        # molecule runs from the folder that holds molecule/: extensions/ or a role.
+        for dir in $(printf '%s\n' "${scenario_files[@]}" | sed 's|/molecule/[^/]*/molecule.yml$||' | sort -u); do
+            echo "molecule test --all in $dir, on the $source fleet"
+            (cd "$dir" && "$VENV/bin/molecule" test --all)
+        done
     done
 }
 

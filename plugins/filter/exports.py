@@ -52,7 +52,7 @@ def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.to_libvirt_xml: profile %s: %s' % (profile_name(profile), exc)) from None
     if exported.unnamed:
-        # Not an error: what QEMU then gives the guest for them is its own choice (docs/libvirt.md).
+        # Not an error: what QEMU then gives the guest for them is its own choice (docs/docsite/rst/libvirt.rst).
         Display().warning('vmcpu.profiles.to_libvirt_xml: profile %s %s' % (profile['name'], exported.warning()))
     return exported.xml
 
@@ -64,7 +64,7 @@ def qemu_cpu(profile):
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.to_qemu_cpu: profile %s: %s' % (profile_name(profile), exc)) from None
     if exported.unexpressed:
-        # Not an error: the guest gets less than the profile keeps, never more (docs/qemu.md).
+        # Not an error: the guest gets less than the profile keeps, never more (docs/docsite/rst/qemu.rst).
         Display().warning('vmcpu.profiles.to_qemu_cpu: profile %s %s' % (profile['name'], exported.warning()))
     return exported.argument
 

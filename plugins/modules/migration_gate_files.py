@@ -164,11 +164,11 @@ def apply_gate_files(module):
         result['state_changed'] = previous is None or any(
             previous.get(key) != final[key] for key in ('state', 'profile', 'digest'))
         result['record'] = final
-        digest = profile['digest']
-        updates = {RECORD_FILE: (record_text(final), digest), profile_file: (profile_text(profile), digest)}
-        updates.update((relpath, (vmm_file_text(params['files'][name]), digest)) for name, relpath in exports.items())
-        files, sources = next_files(view, profile['name'], digest, updates)
-        result['changed'] = commit(module, view, files, sources, result, params['checked_at'])
+        updates = {RECORD_FILE: record_text(final), profile_file: profile_text(profile)}
+        updates.update((relpath, vmm_file_text(params['files'][name])) for name, relpath in exports.items())
+        files, owners = next_files(view, profile['name'], profile['digest'],
+                                   {relpath: text.encode('utf-8') for relpath, text in updates.items()})
+        result['changed'] = commit(module, view, files, owners, result, params['checked_at'])
 
     under_gate_lock(module, etc, lock_path(etc), run)
     return result

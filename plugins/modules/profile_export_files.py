@@ -66,7 +66,6 @@ backup_files:
   elements: str
 """
 
-import json
 import os
 import time
 
@@ -76,17 +75,14 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.generation import commit, next_files, read_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import (
     export_relpaths, gate_dir, lock_path, profile_relpath)
-from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import vmm_file_text
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import gate_document, vmm_file_text
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import (
     WRITER_ARGUMENTS, exit_with, under_gate_lock)
 
 
 def deployed_digest(view, profile_file):
     """The digest of the profile deployed at ``profile_file``: the VMM files are made from it."""
-    try:
-        digest = json.loads(view.files.get(profile_file) or 'null')['digest']
-    except (ValueError, TypeError, KeyError):
-        digest = None
+    digest = (gate_document(view.files.get(profile_file)) or {}).get('digest')
     if not isinstance(digest, str):
         raise VmcpuError('%s is not a deployed profile; deploy the profile with vmcpu.profiles.migration_gate_files '
                          'first (its VMM files belong next to it).' % view.display_path(profile_file))
@@ -104,10 +100,10 @@ def apply_export_files(module):
     def run():
         view = read_view(etc)
         digest = deployed_digest(view, profile_file)
-        updates = {relpath: (vmm_file_text(params['files'][name]), digest) for name, relpath in exports.items()}
-        files, sources = next_files(view, params['profile_name'], digest, updates)
+        updates = {relpath: vmm_file_text(params['files'][name]).encode('utf-8') for name, relpath in exports.items()}
+        files, owners = next_files(view, params['profile_name'], digest, updates)
         created_at = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
-        result['changed'] = commit(module, view, files, sources, result, created_at)
+        result['changed'] = commit(module, view, files, owners, result, created_at)
 
     under_gate_lock(module, etc, lock_path(etc), run)
     return result

@@ -34,7 +34,7 @@ Why this shape:
   name.
 - Kept features libvirt's CPU map has no name for (XSAVE state components, AMD's leaf-1 mirrors,
   features newer than the map) cannot be required: they are returned in ``unnamed`` for the caller to
-  warn about; ``docs/libvirt.md`` says what they are.
+  warn about; ``docs/docsite/rst/libvirt.rst`` says what they are.
 
 Only ``GenuineIntel`` and ``AuthenticAMD`` profiles for KVM can be expressed; anything else, a
 feature name the field table does not know, or a CPU map without a model of the vendor raises

@@ -26,7 +26,7 @@ honour the profile fails loudly instead of running a guest with less. How the ar
   means the same under both accelerators.
 - Not expressible, returned as warnings: fields the profile keeps that QEMU has no property for, and
   kept fields whose property also sets a field the profile drops (QEMU's ``kvmclock`` sets two bits);
-  the guest does not get them from QEMU (``docs/qemu.md`` lists which ones QEMU derives itself).
+  the guest does not get them from QEMU (``docs/docsite/rst/qemu.rst`` lists which ones QEMU derives itself).
 
 The argument carries feature bits only: family, model, stepping, model-id, cache and topology leaves,
 the maximum leaves and the XSAVE sizes are QEMU's for the base model and the machine's topology, and
@@ -154,13 +154,13 @@ def to_qemu_cpu(profile, models=None, features=FEATURES, version=QEMU_VERSION):
 
 def unnamed_fields(vendor, features=FEATURES):
     """Names of the one-bit flag-like fields of ``vendor`` ('intel'/'amd') QEMU has no property for:
-    what a profile can keep but an argument cannot ask for (``docs/qemu.md`` lists them)."""
+    what a profile can keep but an argument cannot ask for (``docs/docsite/rst/qemu.rst`` lists them)."""
     index = field_index(vendor)
     return sorted(name for name, f in index.by_name.items()
                   if f.width == 1 and f.kind in FLAG_KINDS and qemu_property(f) not in features)
 
 
 def undescribed_properties(vendor, features=FEATURES):
-    """QEMU properties no field of ``vendor`` describes (``docs/qemu.md`` lists them)."""
+    """QEMU properties no field of ``vendor`` describes (``docs/docsite/rst/qemu.rst`` lists them)."""
     index = field_index(vendor)
     return sorted(features - {qemu_property(f) for f in index.by_name.values()})

@@ -10,8 +10,9 @@ Standard library only (runs on the managed node).
 import os
 import re
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import MAX_GATE_FILE_BYTES
 
 LOCK_FILE = '.gate.lock'
 RECORD_FILE = 'migration.json'
@@ -51,8 +52,17 @@ def export_relpaths(profile_name, files):
         raise VmcpuError('no files to write for profile %s.' % profile_name)
     relpaths = {}
     for file_name in sorted(files):
-        if not isinstance(files[file_name], str):
-            raise VmcpuError('the content of %s is a %s, not text.' % (file_name, type(files[file_name]).__name__))
+        content = files[file_name]
+        if not isinstance(content, str):
+            raise VmcpuError('the content of %s is %s, not text.' % (file_name, kind_of(content)))
+        try:
+            size = len(content.encode('utf-8'))
+        except UnicodeEncodeError as exc:
+            raise VmcpuError('the content of %s is not valid text (character %d cannot be written as UTF-8).'
+                             % (file_name, exc.start)) from None
+        if size > MAX_GATE_FILE_BYTES:
+            raise VmcpuError('the content of %s is larger than %d MiB; the gate writes no file it could not read '
+                             'back.' % (file_name, MAX_GATE_FILE_BYTES >> 20))
         relpath = '%s/%s' % (PROFILES_DIR, file_name)
         suffix = file_name[len(profile_name) + 1:]
         if not file_name.startswith(profile_name + '.') or not _EXPORT_SUFFIX.match(suffix) or relpath == profile:

@@ -38,15 +38,21 @@ def new_record(profile, compatible, reasons, drift, checked_at):
     }
 
 
-def read_record(text):
-    """The previous record from its text, or None when absent or not a record (then it is replaced)."""
-    if not text:
+def gate_document(data):
+    """The JSON object a gate file (bytes or text) holds, or None when it is absent, not UTF-8, not
+    JSON, nested too deeply or not an object: such a file is replaced, never trusted."""
+    if not data:
         return None
     try:
-        record = json.loads(text)
-    except ValueError:
+        document = json.loads(data.decode('utf-8') if isinstance(data, bytes) else data)
+    except (ValueError, RecursionError):
         return None
-    return record if isinstance(record, dict) else None
+    return document if isinstance(document, dict) else None
+
+
+def read_record(data):
+    """The previous record, or None when absent or not a record (then it is replaced)."""
+    return gate_document(data)
 
 
 def keep_checked_at(previous, record):

@@ -4,6 +4,7 @@
 links, running under the gate lock, and ending with a result or a clear error. How files change is in
 ``generation``. Standard library only (runs on the managed node)."""
 
+import errno
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
@@ -23,9 +24,9 @@ WRITER_ARGUMENTS = dict(
 MAX_GATE_FILE_BYTES = 16 * 1024 * 1024
 
 
-def read_text(path):
-    """The text of the gate's file ``path`` (undecodable bytes replaced), or None when it does not exist.
-    A symlink, FIFO, device or folder there is refused, never followed or opened."""
+def read_gate_file(path):
+    """The bytes of the gate's file ``path``, or None when it does not exist. A symlink, FIFO, device
+    or folder there is refused, never followed or opened; so is a file over ``MAX_GATE_FILE_BYTES``."""
     try:
         data = read_input(path, MAX_GATE_FILE_BYTES, what='gate file', follow_links=False)
     except InputFileError as exc:
@@ -38,14 +39,23 @@ def read_text(path):
             raise VmcpuError('%s is not a regular file; remove it (the gate then writes a regular file there).'
                              % path) from None
         raise
-    return data.decode('utf-8', errors='replace')
+    return data
 
 
 def make_dirs(path):
+    """Create ``path`` and its missing parents, each 0755 whatever the umask (readers of the gate's
+    files are often not root)."""
+    parent = os.path.dirname(path)
+    if parent != path and not os.path.isdir(parent):
+        make_dirs(parent)
     try:
-        os.makedirs(path, mode=0o755, exist_ok=True)
+        os.mkdir(path, 0o755)
+        os.chmod(path, 0o755)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise VmcpuError('cannot create the folder %s: %s.' % (path, os.strerror(errno.ENOTDIR))) from None
     except OSError as exc:
-        raise VmcpuError('cannot create the folder %s: %s.' % (path, exc.strerror))
+        raise VmcpuError('cannot create the folder %s: %s.' % (path, exc.strerror)) from None
 
 
 def under_gate_lock(module, folder, lock_path, write):

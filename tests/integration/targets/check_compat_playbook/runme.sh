@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
+# shellcheck disable=SC2154  # collection_root, python and the fleet (use_fleet) are set by setup_vmcpu_env/env.sh
 # playbooks/check_compat.yml and playbooks/check_pair.yml on local-connection hosts described by real
 # dumps: a profile of Skylake + Cascade Lake checked against those two and a Broadwell. check_compat
 # exits non-zero with the incompatible host after writing the JSON report and a JUnit XML that
@@ -10,7 +10,7 @@ set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
 source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
-require_dumps
+use_fleet
 out="$OUTPUT_DIR"
 cat >"$out/inventory.yml" <<INVENTORY
 all:
@@ -23,11 +23,11 @@ all:
       children:
         sky_cas:
           hosts:
-            skylake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Gold-6152.xml}
-            cascadelake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Platinum-8268.xml}
+            skylake: {cpu_facts_src: $skylake_dump}
+            cascadelake: {cpu_facts_src: $cascadelake_dump}
         odd:
           hosts:
-            broadwell: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-E5-2650-v4.xml}
+            broadwell: {cpu_facts_src: $broadwell_dump}
 INVENTORY
 play() { (cd "$out" && ansible-playbook -i "$out/inventory.yml" "$@"); }
 
@@ -39,10 +39,10 @@ if play vmcpu.profiles.check_compat -e profile=profiles/sky_cas.json >"$out/comp
     cat "$out/compat-all.log"; fail "check_compat succeeded with an incompatible host"
 fi
 cat "$out/compat-all.log"
-grep -q 'check_compat: 1 of 3 hosts are not compatible with profile sky_cas: broadwell (host .*host lacks avx512f' \
+grep -q "check_compat: 1 of 3 hosts are not compatible with profile sky_cas: broadwell (.*host lacks $odd_feature\b" \
     "$out/compat-all.log" || fail "no summary of the refused host"
 "$python" - "$out/reports/sky_cas-compat.json" "$out/reports/sky_cas-compat.xml" <<'PYTHON'
-import json, sys
+import json, os, sys
 import xml.etree.ElementTree as ET
 report = json.load(open(sys.argv[1]))
 assert report['profile'] == 'sky_cas' and report['compatible'] is False, report
@@ -72,7 +72,7 @@ for case in cases:
         assert len(failures) == 1 and failures[0].get('message') and failures[0].get('type') == 'incompatible'
         lines = failures[0].text.splitlines()
         assert lines == by_host['broadwell']['reasons'], lines
-        assert any('avx512f' in line for line in lines)
+        assert any(os.environ['odd_feature'] in line for line in lines)
     else:
         assert not failures and not case.findall('error'), case.get('name')
 print('reports: JSON and JUnit XML as expected')
@@ -135,10 +135,10 @@ trusted -e profile=profiles/signed.json >"$out/signed-ok.log" 2>&1 || { cat "$ou
 grep -q 'check_compat: all 2 hosts are compatible with profile signed' "$out/signed-ok.log" || fail "no verdict on the signed profile"
 # The attack a digest cannot stop: edit the profile and recompute its digest.
 "$python" - "$out/profiles/signed.json" <<'PYTHON'
-import json, sys
+import json, os, sys
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import profile_digest
 profile = json.load(open(sys.argv[1]))
-profile['features'].remove('avx512f')
+profile['features'].remove(os.environ['odd_feature'])
 profile['digest'] = profile_digest(profile)
 open(sys.argv[1], 'w').write(json.dumps(profile, indent=4, sort_keys=True) + '\n')
 PYTHON

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
+# shellcheck disable=SC2154  # collection_root and python are set by setup_vmcpu_env/env.sh
 # playbooks/gather.yml end to end: one live host and one host described by a dump through the host
 # variable cpu_facts_src; both facts files are written, valid against the schema, and a second run
 # changes nothing.

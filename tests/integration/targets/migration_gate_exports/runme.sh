@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
+# shellcheck disable=SC2154  # collection_root, python and the fleet (use_fleet) are set by setup_vmcpu_env/env.sh
 # The VMM exports of the role vmcpu.profiles.migration_gate (migration_gate_vmms) and the managed
 # blocks in existing VMM configuration files (migration_gate_config_blocks), on local-connection hosts
-# described by real dumps, each with its own migration_gate_root: the files of compatible hosts are
+# described by the test fleet's dumps, each with its own migration_gate_root (the profile is made
+# from skylake and cascadelake with generate_profile): the files of compatible hosts are
 # exactly what the vmm_files filter gives, incompatible hosts get none; a second run changes nothing;
 # check mode writes nothing and diff mode shows the change; the domain XML that gets the libvirt
 # <cpu> element as a managed block passes virt-xml-validate; bad input stops with its message.
@@ -10,9 +11,9 @@ set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
 source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
-require_dumps
+use_fleet
 out="$OUTPUT_DIR"
-profile="$collection_root/bundled_profiles/skylake-server.json"
+profile="$out/profiles/skylake-server.json"
 cat >"$out/inventory.yml" <<INVENTORY
 all:
   vars:
@@ -31,9 +32,9 @@ all:
       - path: /etc/vm-notes.txt
         block: "profile files of {{ inventory_hostname }}"
   hosts:
-    skylake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Gold-6152.xml}
-    cascadelake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Platinum-8268.xml}
-    broadwell: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-E5-2650-v4.xml}
+    skylake: {cpu_facts_src: $skylake_dump}
+    cascadelake: {cpu_facts_src: $cascadelake_dump}
+    broadwell: {cpu_facts_src: $broadwell_dump}
 INVENTORY
 cat >"$out/gate.yml" <<'PLAYBOOK'
 - name: Gate
@@ -44,6 +45,9 @@ cat >"$out/gate.yml" <<'PLAYBOOK'
 PLAYBOOK
 
 gate() { ansible-playbook -i "$out/inventory.yml" "$out/gate.yml" "$@"; }
+(cd "$out" && ansible-playbook -i "$out/inventory.yml" vmcpu.profiles.generate_profile -l skylake,cascadelake \
+    -e profile_name=skylake-server -e "vmcpu_profiles_dir=$out/profiles" -e "vmcpu_facts_dir=$out/facts" \
+    >"$out/generate.log") || { cat "$out/generate.log"; fail "generate_profile failed"; }
 # the VMM configuration files the managed blocks go into
 seed() {
     for host in skylake cascadelake broadwell; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2154  # collection_root, shared, dumps and python are set by setup_vmcpu_env/env.sh
+# shellcheck disable=SC2154  # collection_root, python and the fleet (use_fleet) are set by setup_vmcpu_env/env.sh
 # The role vmcpu.profiles.migration_gate end to end, on local-connection hosts described by real dumps
 # (cpu_facts_src), each with its own migration_gate_root under $OUTPUT_DIR:
 # a 3-host cluster (Skylake + Cascade Lake make the profile, Broadwell is the odd one out); files,
@@ -10,7 +10,7 @@ set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
 source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
-require_dumps
+use_fleet
 out="$OUTPUT_DIR"
 cat >"$out/inventory.yml" <<INVENTORY
 all:
@@ -26,14 +26,14 @@ all:
       children:
         sky_cas:
           hosts:
-            skylake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Gold-6152.xml}
-            cascadelake: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-Platinum-8268.xml}
+            skylake: {cpu_facts_src: $skylake_dump}
+            cascadelake: {cpu_facts_src: $cascadelake_dump}
         odd:
           hosts:
-            broadwell: {cpu_facts_src: $dumps/x86_64-cpuid-Xeon-E5-2650-v4.xml}
+            broadwell: {cpu_facts_src: $broadwell_dump}
     amd:
       hosts:
-        naples: {cpu_facts_src: $dumps/x86_64-cpuid-EPYC-7601-32-Core.xml}
+        naples: {cpu_facts_src: $naples_dump}
     nofacts:
       hosts:
         ghost: {cpu_facts_src: $out/no-such-dump.xml}
@@ -87,7 +87,7 @@ for host, state in (('skylake', 'enabled'), ('cascadelake', 'enabled'), ('broadw
         assert os.path.exists(os.path.join(roots, host, 'enable-ran')), host
         assert not os.path.exists(os.path.join(roots, host, 'disable-ran')), host
     else:
-        assert record['reasons'] and any('avx512f' in r for r in record['reasons']), record
+        assert record['reasons'] and any(os.environ['odd_feature'] in r for r in record['reasons']), record
         assert record['drift']['status'] == 'not_in_profile', record
         assert os.path.exists(os.path.join(roots, host, 'disable-ran')), host
 print('first run: files, modes, records and commands as expected')
@@ -193,7 +193,7 @@ expect_failure vendor-fail.log 'naples is not compatible with profile sky_cas: h
 
 # Unwritable destination: the root lies below a regular file.
 touch "$out/plainfile"
-expect_failure unwritable.log "cannot create the folder $out/plainfile/skylake/etc/vmcpu: Not a directory" \
+expect_failure unwritable.log "cannot create the folder $out/plainfile: Not a directory" \
     -l skylake -e "migration_gate_profile=$profile" -e "gate_roots=$out/plainfile"
 
 # Host without facts: its dump is missing. It is disabled and fails; the others are still gated.

@@ -1,26 +1,34 @@
 # shellcheck shell=bash
 # Sourced by the runme.sh targets (alias needs/target/setup_vmcpu_env): where the collection under
-# test, the shared real-CPU dumps and the target's Python are. With require_dumps, a target without
-# the dumps (a clone without ../shared) skips with a message.
+# test, the shared real-CPU dumps and the target's Python are, and the test fleet (use_fleet).
 
 # ansible-test runs a copy of each target elsewhere; the collection under test is on its collections path.
 collection_root="$(ansible-galaxy collection list vmcpu.profiles --format json |
     python -c 'import json, sys; print(next(iter(json.load(sys.stdin))))')/vmcpu/profiles"
-# scripts/test.sh passes the path of ../shared as vmcpu_shared in integration_config.yml.
-shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["vmcpu_shared"])' \
-    "$collection_root/tests/integration/integration_config.yml")"
-dumps="$shared/testdata/cpuid/libvirt"
+# scripts/test.sh passes the path of ../shared as vmcpu_shared in integration_config.yml, and may
+# choose the fleet's source (vmcpu_fleet_source: qemu) to test what a clone without ../shared tests.
+config="$collection_root/tests/integration/integration_config.yml"
+shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get("vmcpu_shared") or "")' "$config")"
+fleet_source_wanted="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get("vmcpu_fleet_source") or "")' \
+    "$config")"
 python="$(command -v python)"
-export collection_root shared dumps python
+export collection_root shared python
 # Python snippets of the targets import the collection under test.
 PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH
 
-require_dumps() {
-    if [ ! -d "$dumps" ]; then
-        echo "SKIP: no shared dumps at $dumps"
-        exit 0
-    fi
+# use_fleet: the dump of each test host (skylake_dump, cascadelake_dump, icelake_dump, broadwell_dump,
+# naples_dump, milan_dump), odd_feature (the Xeons have it, broadwell lacks it) and epyc_feature (milan
+# has it, naples lacks it): the real
+# dumps of ../shared when present, else made now by booting the installed QEMU's CPU models
+# (tests/guest/fleet.py).
+use_fleet() {
+    local assignments
+    assignments="$(python "$collection_root/tests/guest/fleet.py" "$OUTPUT_DIR/fleet" --shared "$shared" \
+        ${fleet_source_wanted:+--source "$fleet_source_wanted"})" || fail "no test fleet (tests/guest/fleet.py)"
+    eval "$assignments"  # fleet_source, odd_feature, epyc_feature and <host>_dump for each host
+    export odd_feature epyc_feature
+    echo "test fleet: ${fleet_source:?} dumps ($OUTPUT_DIR/fleet/fleet.json)"
 }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 
+import ansible
 import pytest
 
 
@@ -21,7 +22,12 @@ class GateHost:
         self.root = folder / 'host'
         self.etc = self.root / 'etc' / 'vmcpu'
         self.collection_root = collection_root
-        self.environment = dict(os.environ, PYTHONPATH=str(collections_path), LC_ALL='C.UTF-8')
+        # The module imports the collection and ansible-core: ansible-test units provides the latter
+        # on its own path, not installed, so its folder is passed on too.
+        paths = [str(collections_path), os.path.dirname(os.path.dirname(ansible.__file__)),
+                 os.environ.get('PYTHONPATH', '')]
+        self.environment = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in paths if path),
+                                LC_ALL='C.UTF-8')
 
     @staticmethod
     def profile(number, name='fleet'):
@@ -78,11 +84,11 @@ class GateHost:
             with open(os.path.join(folder, relpath), 'rb') as stream:
                 data = stream.read()
             assert hashlib.sha256(data).hexdigest() == entry['sha256'], relpath
-            files[relpath] = data.decode()
+            files[relpath] = data.decode('utf-8', errors='replace')
         record = json.loads(files['migration.json'])
         assert json.loads(files['profiles/%s.json' % record['profile']])['digest'] == record['digest']
         for relpath, entry in manifest['files'].items():
-            if relpath.startswith('profiles/%s.' % record['profile']):
+            if entry['profile'] == record['profile']:
                 assert entry['profile_digest'] == record['digest'], (relpath, entry, record)
         return os.path.basename(target), record, files
 

@@ -37,7 +37,7 @@ def test_the_same_run_again_changes_nothing(gate_host):
     assert gate_host.visible()[1]['checked_at'] == 'run-1'  # kept: nothing else in the record changed
 
 
-def test_each_change_is_a_new_generation_and_two_earlier_ones_are_kept(gate_host):
+def test_each_change_is_a_new_generation_and_earlier_ones_are_kept(gate_host):
     for number in range(1, 6):
         result = gate_host.run(gate_host.arguments(number))
         assert result['changed']
@@ -48,8 +48,9 @@ def test_each_change_is_a_new_generation_and_two_earlier_ones_are_kept(gate_host
                                       ('migration.json', 'profiles/fleet.cpuid.json', 'profiles/fleet.json',
                                        'profiles/fleet.qemu-cpu')]
     assert 'run=4' in (previous / 'profiles' / 'fleet.qemu-cpu').read_text()
+    # Without backups the one before stays too: a reader may still be reading it.
     gate_host.run(gate_host.arguments(6, backup=False))
-    assert os.listdir(str(gate_host.etc / 'generations')) == ['000006']
+    assert sorted(os.listdir(str(gate_host.etc / 'generations'))) == ['000005', '000006']
 
 
 def test_check_mode_writes_nothing_and_shows_every_file(gate_host):
@@ -111,7 +112,12 @@ def test_the_old_layout_is_carried_into_the_first_generation_and_moved_aside(gat
     assert [name.split('.')[0] for name in asides] == ['migration', 'profiles']
     assert sorted(os.listdir(str(gate_host.etc / asides[1]))) == sorted(
         ['fleet.json', 'fleet.libvirt.xml', 'other.json', '.fleet.json.4242.tmp', 'fleet.json.1234.2026-11-30@10:00:00~'])
-    assert sorted(result['backup_files']) == [str(gate_host.etc / name) for name in asides]
+    # The old layout became generation 000001 as it was (readers saw no change when the links went in),
+    # then 000002 is this run's: the earlier versions of what it changed are in 000001.
+    old = gate_host.etc / 'generations' / '000001'
+    assert sorted(result['backup_files']) == sorted([str(gate_host.etc / name) for name in asides] + [
+        str(old / 'migration.json'), str(old / 'profiles' / 'fleet.json')])
+    assert gate_host.visible()[0] == '000002'
     assert not gate_host.run(gate_host.arguments(1, files=False))['changed']
 
 
@@ -125,9 +131,13 @@ def test_a_record_edited_by_hand_is_shown_repaired_and_kept_aside(gate_host):
     assert result['changed'] and [entry['before'].count('bogus') for entry in result['diff']] == [1]
     assert 'bogus' in record.read_text()
     result = gate_host.run(gate_host.arguments(1))
-    assert result['changed'] and gate_host.visible()[0] == '000001'
+    # 000002 holds what readers saw (the edit), so the link goes back without a visible change; 000003
+    # is the repair.
+    assert result['changed'] and gate_host.visible()[0] == '000003'
     assert '"enabled"' in record.read_text()
-    assert [open(path).read().count('bogus') for path in result['backup_files']] == [1]
+    assert result['backup_files'][0].startswith(str(record) + '.')
+    assert result['backup_files'][1:] == [str(gate_host.etc / 'generations' / '000002' / 'migration.json')]
+    assert [open(path).read().count('bogus') for path in result['backup_files']] == [1, 1]
 
 
 def test_leftovers_of_killed_runs_are_removed_and_nothing_outside_is_touched(gate_host):
@@ -218,3 +228,115 @@ def test_export_files_go_into_a_new_generation_next_to_the_deployed_profile(gate
     assert result['changed'] and generation == '000002' and files['profiles/fleet.firecracker.json'] == '{}\n'
     assert files['profiles/fleet.qemu-cpu'] == 'Skylake-Server,run=1\n'
     assert not gate_host.run(exports, module='profile_export_files')['changed']
+
+
+def test_a_profile_never_takes_the_files_of_a_profile_whose_name_extends_its_own(gate_host):
+    gate_host.run(gate_host.arguments(2, name='fleet.v2'))
+    result = gate_host.run(gate_host.arguments(1, name='fleet', files=False), diff=True)
+    files = gate_host.visible()[2]
+    assert {'profiles/fleet.v2.json', 'profiles/fleet.v2.qemu-cpu', 'profiles/fleet.v2.cpuid.json'} <= set(files)
+    assert not [entry for entry in result['diff'] if entry['after_header'].endswith('(removed)')]
+    exports = {'root': str(gate_host.root), 'profile_name': 'fleet', 'files': {'fleet.v2.json': 'not a profile'}}
+    result = gate_host.run(exports, module='profile_export_files')
+    assert result.get('failed') and result['msg'] == (
+        '%s belongs to the deployed profile fleet.v2; profile fleet cannot write it (choose another file name).'
+        % (gate_host.etc / 'profiles' / 'fleet.v2.json'))
+
+
+@pytest.mark.parametrize('planted', ['generations', 'generations/000001', 'generations/000001/profiles'])
+def test_a_link_inside_the_gate_folder_is_never_followed(gate_host, planted):
+    gate_host.run(gate_host.arguments(1))
+    victim = gate_host.folder / 'victim'
+    victim.mkdir()
+    secret = victim / 'id_rsa'
+    secret.write_text('secret')
+    secret.chmod(0o600)
+    path = gate_host.etc / planted
+    os.rename(str(path), str(gate_host.folder / 'moved'))
+    path.symlink_to(victim)
+    result = gate_host.run(gate_host.arguments(2))
+    assert result.get('failed') and '%s is a symbolic link, not a folder the gate made; remove it' % path in result['msg']
+    assert os.listdir(str(victim)) == ['id_rsa'] and oct(secret.stat().st_mode & 0o777) == '0o600'
+
+
+def test_a_hard_link_into_a_generation_is_not_chmodded(gate_host):
+    gate_host.run(gate_host.arguments(1))
+    secret = gate_host.folder / 'secret'
+    secret.write_text('secret')
+    secret.chmod(0o600)
+    cpuid = gate_host.etc / 'generations' / '000001' / 'profiles' / 'fleet.cpuid.json'
+    cpuid.unlink()
+    os.link(str(secret), str(cpuid))
+    secret.write_text(json.dumps({'run': 1}) + '\n')  # the same content as the gate's: nothing to rewrite
+    result = gate_host.run(gate_host.arguments(1))
+    assert result.get('failed') and '%s has other hard links' % cpuid in result['msg']
+    assert oct(secret.stat().st_mode & 0o777) == '0o600'
+
+
+def test_deeply_nested_or_undecodable_files_give_a_message_not_a_traceback(gate_host):
+    gate_host.run(gate_host.arguments(1))
+    generation = gate_host.etc / 'generations' / '000001'
+    (generation / 'manifest.json').write_text('[' * 200000)
+    (generation / 'migration.json').write_text('[' * 200000)
+    result = gate_host.run(gate_host.arguments(2))
+    assert result.get('changed'), result
+    assert gate_host.visible()[1]['checked_at'] == 'run-2'
+    (gate_host.etc / 'generations' / '000002' / 'profiles' / 'fleet.json').write_text('{' * 200000)
+    exports = {'root': str(gate_host.root), 'profile_name': 'fleet', 'files': {'fleet.x': 'x'}}
+    result = gate_host.run(exports, module='profile_export_files')
+    assert result.get('failed') and 'is not a deployed profile' in result['msg']
+    result = gate_host.run(dict(gate_host.arguments(3), files={'fleet.x': '\udcff'}))
+    assert result.get('failed') and result['msg'] == (
+        'the content of fleet.x is not valid text (character 0 cannot be written as UTF-8).')
+
+
+def test_the_writer_refuses_what_its_reader_would_refuse(gate_host):
+    result = gate_host.run(dict(gate_host.arguments(1), files={'fleet.big': 'x' * (16 * 1024 * 1024 + 1)}))
+    assert result.get('failed') and result['msg'] == (
+        'the content of fleet.big is larger than 16 MiB; the gate writes no file it could not read back.')
+    assert not gate_host.root.exists()
+
+
+def test_folders_are_readable_whatever_the_umask(gate_host):
+    result = gate_host.run(gate_host.arguments(1), preexec_fn=lambda: os.umask(0o077))
+    assert result['changed']
+    generation = gate_host.etc / 'generations' / '000001'
+    for folder in (gate_host.root / 'etc', gate_host.etc, gate_host.etc / 'generations', generation,
+                   generation / 'profiles'):
+        assert oct(folder.stat().st_mode & 0o777) == '0o755', folder
+    (generation / 'profiles').chmod(0o700)
+    assert gate_host.run(gate_host.arguments(1))['changed']
+    assert oct((generation / 'profiles').stat().st_mode & 0o777) == '0o755'
+
+
+def test_the_old_layout_keeps_bytes_and_says_what_it_cannot_carry(gate_host):
+    profiles = gate_host.etc / 'profiles'
+    (profiles / 'sub').mkdir(parents=True)
+    (profiles / 'other.bin').write_bytes(b'\xff\xfe not UTF-8')
+    (profiles / 'elsewhere').symlink_to(gate_host.folder)
+    result = gate_host.run(gate_host.arguments(1))
+    generation = gate_host.etc / 'generations' / gate_host.visible()[0]
+    assert (generation / 'profiles' / 'other.bin').read_bytes() == b'\xff\xfe not UTF-8'
+    assert 'holds entries that are not plain files (elsewhere, sub)' in json.dumps(result['warnings'])
+
+
+def test_a_damaged_current_names_the_generation_to_point_it_at(gate_host):
+    for number in (1, 2):
+        gate_host.run(gate_host.arguments(number))
+    current = gate_host.etc / 'current'
+    current.unlink()
+    current.symlink_to('generations/000009')
+    result = gate_host.run(gate_host.arguments(3))
+    assert result.get('failed') and result['msg'] == (
+        "%s points to 'generations/000009', not to a complete generation; point it at the newest complete "
+        "generation (ln -sfn generations/000002 %s) and run again." % (current, current))
+
+
+def test_generation_numbers_grow_past_their_width(gate_host):
+    gate_host.run(gate_host.arguments(1))
+    generations = gate_host.etc / 'generations'
+    os.rename(str(generations / '000001'), str(generations / '999999999999'))
+    (gate_host.etc / 'current').unlink()
+    (gate_host.etc / 'current').symlink_to('generations/999999999999')
+    assert gate_host.run(gate_host.arguments(2))['changed']
+    assert gate_host.visible()[0] == '1000000000000' and gate_host.run(gate_host.arguments(3))['changed']

@@ -160,14 +160,14 @@ def test_bad_input(collection_root, change, models, message):
 
 
 def _doc_list(text, marker):
-    match = re.search(r'<!-- %s -->(.*?)<!-- /%s -->' % (marker, marker), text, re.S)
-    assert match, 'docs/qemu.md lacks the %s list' % marker
-    return re.findall(r'`([^`]+)`', match.group(1))
+    match = re.search(r'^\.\. %s$(.*?)^\.\. /%s$' % (marker, marker), text, re.S | re.M)
+    assert match, 'docs/docsite/rst/qemu.rst lacks the %s list' % marker
+    return re.findall(r'``([^`]+)``', match.group(1))
 
 
 @pytest.mark.parametrize('vendor', ['intel', 'amd'])
 def test_docs_list_what_the_code_computes(collection_root, vendor):
-    text = (collection_root / 'docs' / 'qemu.md').read_text()
+    text = (collection_root / 'docs' / 'docsite' / 'rst' / 'qemu.rst').read_text()
     assert _doc_list(text, 'unnamed-%s' % vendor) == unnamed_fields(vendor)
     assert _doc_list(text, 'undescribed-%s' % vendor) == undescribed_properties(vendor)
     assert 'QEMU %s' % QEMU_VERSION in text

@@ -48,7 +48,7 @@ def test_other_export_names_are_refused(file_name):
 
 
 def test_export_files_want_text_and_at_least_one_file():
-    with pytest.raises(VmcpuError, match='the content of fleet.msr.json is a dict, not text'):
+    with pytest.raises(VmcpuError, match='the content of fleet.msr.json is a mapping, not text'):
         export_relpaths('fleet', {'fleet.msr.json': {}})
     with pytest.raises(VmcpuError, match='no files to write for profile fleet'):
         export_relpaths('fleet', {})

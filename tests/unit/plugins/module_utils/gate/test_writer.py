@@ -9,32 +9,38 @@ import pytest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate import writer
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.lock import gate_lock
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import read_record
 
 
-def test_read_text_of_a_missing_file_is_none(tmp_path):
-    assert writer.read_text(str(tmp_path / 'migration.json')) is None
+def test_read_gate_file_of_a_missing_file_is_none(tmp_path):
+    assert writer.read_gate_file(str(tmp_path / 'migration.json')) is None
 
 
-def test_read_text_replaces_bytes_that_are_not_utf8(tmp_path):
+def test_bytes_that_are_not_utf8_are_read_as_they_are_and_are_no_record(tmp_path):
     path = tmp_path / 'migration.json'
     path.write_bytes(b'{"a": "\xff"}')
-    assert writer.read_text(str(path)) == '{"a": "\ufffd"}'
+    assert writer.read_gate_file(str(path)) == b'{"a": "\xff"}'
+    assert read_record(writer.read_gate_file(str(path))) is None
 
 
-def test_read_text_refuses_a_symlink_without_reading_its_target(tmp_path):
+def test_a_record_nested_too_deeply_is_no_record():
+    assert read_record('[' * 100000) is None and read_record(b'{"a": 1}') == {'a': 1}
+
+
+def test_read_gate_file_refuses_a_symlink_without_reading_its_target(tmp_path):
     secret = tmp_path / 'secret'
     secret.write_text('private')
     link = tmp_path / 'migration.json'
     link.symlink_to(secret)
     with pytest.raises(VmcpuError, match='migration.json is a symbolic link; the gate never writes or reads through'):
-        writer.read_text(str(link))
+        writer.read_gate_file(str(link))
 
 
-def test_read_text_refuses_a_fifo_without_blocking(tmp_path):
+def test_read_gate_file_refuses_a_fifo_without_blocking(tmp_path):
     fifo = tmp_path / 'migration.json'
     os.mkfifo(str(fifo))
     with pytest.raises(VmcpuError, match='migration.json is not a regular file'):
-        writer.read_text(str(fifo))
+        writer.read_gate_file(str(fifo))
 
 
 def test_the_lock_refuses_a_symlink_and_creates_nothing_elsewhere(tmp_path):
@@ -55,9 +61,9 @@ def test_the_lock_refuses_a_fifo_without_blocking(tmp_path):
             pass
 
 
-def test_read_text_refuses_a_planted_huge_file(tmp_path):
+def test_read_gate_file_refuses_a_planted_huge_file(tmp_path):
     path = tmp_path / 'migration.json'
     with open(str(path), 'wb') as stream:
         stream.truncate(writer.MAX_GATE_FILE_BYTES + 1)
     with pytest.raises(VmcpuError, match='^gate file %s is larger than 16 MiB[.]$' % path):
-        writer.read_text(str(path))
+        writer.read_gate_file(str(path))

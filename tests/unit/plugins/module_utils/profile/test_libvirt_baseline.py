@@ -9,7 +9,7 @@ libvirt's own feature definitions (``cpu_map/x86_features.xml``: feature name ->
 register and bits, or MSR index and bits), so our field table takes no part in the libvirt side.
 
 Every difference must be explained by an entry of ``EXPECTED`` (human explanation:
-``docs/libvirt-baseline-differences.md``), and each entry's explanation is verified, not trusted:
+``docs/docsite/rst/libvirt-baseline-differences.rst``), and each entry's explanation is verified, not trusted:
 "dropped by default policy" must be what the profile's ``disabled`` says, "no libvirt name" must be
 true of the installed cpu_map, and so on. A second group of tests checks the field table itself
 against the cpu_map: where both name a bit, the bit must be the same, and where the names differ the
@@ -33,7 +33,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.table import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
 
 CPU_MAP_DIR = Path('/usr/share/libvirt/cpu_map')
-DOCS = 'docs/libvirt-baseline-differences.md'
+DOCS = 'docs/docsite/rst/libvirt-baseline-differences.rst'
 REGISTERS = ('eax', 'ebx', 'ecx', 'edx')
 LIBVIRT_VENDORS = {'GenuineIntel': 'Intel', 'AuthenticAMD': 'AMD'}
 
@@ -395,7 +395,7 @@ def test_libvirt_spelling_differences_are_listed(vendor, cpu_map):
 
 
 def test_differences_are_documented(collection_root):
-    """Every listed feature appears in the human explanation, in backquotes."""
+    """Every listed feature appears in the human explanation, as an inline literal."""
     path = collection_root / DOCS
     assert path.is_file(), '%s is missing' % DOCS
     text = path.read_text(encoding='utf-8')
@@ -404,7 +404,7 @@ def test_differences_are_documented(collection_root):
         names |= entry.features
     for features in NO_FIELD.values():
         names |= features
-    missing = sorted(name for name in names if '`%s`' % name not in text)
+    missing = sorted(name for name in names if '``%s``' % name not in text)
     assert not missing, '%s does not mention: %s' % (DOCS, ', '.join(missing))
     undocumented = sorted(category for category in EXPECTED if category not in text)
     assert not undocumented, '%s has no section for: %s' % (DOCS, ', '.join(undocumented))

@@ -5,7 +5,7 @@ DOCUMENTATION = r"""
 ---
 name: cluster_profile
 short_description: Compute the cluster-wide CPU profile of a group of hosts
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - vmcpu.profiles developers (@vmcpu)
 description:

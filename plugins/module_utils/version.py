@@ -6,4 +6,4 @@ Modules run on managed nodes where galaxy.yml is not available, so the version l
 test keeps it equal to galaxy.yml.
 """
 
-COLLECTION_VERSION = '0.1.0'
+COLLECTION_VERSION = '0.2.0'

@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: cpu_facts
 short_description: Gather the CPUID, KVM and firmware facts that decide live-migration compatibility
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads raw CPUID of every logical CPU of the host, what KVM can offer a guest
     (C(KVM_GET_SUPPORTED_CPUID)), the KVM MSR index and feature-MSR lists with the feature MSR values,

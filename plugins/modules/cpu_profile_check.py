@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: cpu_profile_check
 short_description: Check whether a host can run guests of a cluster CPU profile
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Compares the CPU of the host with a cluster profile built by the
     P(vmcpu.profiles.cluster_profile#lookup) lookup and says whether the host can offer every guest
@@ -67,6 +67,19 @@ options:
         C(vmcpu.profiles.migration_gate) passes C(inventory_hostname), which is what profiles built from
         inventory hosts record.
     type: str
+  mode:
+    description:
+      - V(host) checks whether the host can run guests of the profile (it may offer more).
+      - V(guest) checks a guest against the profile it runs on (a VM is just another host here, with
+        C(cpu_facts) inside it or a dump of its CPUID in O(src)). Every CPUID bit the profile fixes
+        must have the profile's value in the guest, zeroed bits included, so identity, leaf ranges and
+        physical address width count like feature bits. Excluded by rule are the fields the VMM or the guest's
+        OS sets (APIC IDs, topology, caches, the hypervisor bit, OSXSAVE, OSPKE, the XSAVE sizes of what
+        the OS enabled). RV(failures) entries then have C(rule) V(exact) and the guest's value in
+        C(host_value). Registers the profile does not list are not checked yet.
+    type: str
+    choices: [host, guest]
+    default: host
   fail_on_incompatible:
     description:
       - Fail the task, with the summary as message, when the host is not compatible.
@@ -121,11 +134,20 @@ EXAMPLES = r"""
     host_name: "{{ item }}"
   delegate_to: localhost
   loop: "{{ groups['hypervisors'] }}"
+
+- name: Check that a running VM sees exactly the profile its VMM was given
+  vmcpu.profiles.cpu_profile_check:
+    profile: "{{ lookup('ansible.builtin.file', 'profiles/xeon-fleet.json') | from_json }}"
+    mode: guest
+    fail_on_incompatible: true
+  become: true
 """
 
 RETURN = r"""
 compatible:
-  description: Whether the host can run guests of the profile (vendor, every contract field, required MSRs).
+  description:
+    - Whether the host can run guests of the profile (vendor, every contract field, required MSRs).
+    - In mode V(guest), whether the guest sees exactly the profile.
   returned: success
   type: bool
   sample: false
@@ -146,12 +168,12 @@ profile_digest:
   sample: sha256:9f2c0e3b6a1d4c5e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e
 host_view:
   description: V(kvm) when the host was judged by what KVM offers a guest, V(raw) for raw CPUID (dumps); null on a vendor mismatch.
-  returned: success
+  returned: success, in mode V(host)
   type: str
   sample: kvm
 vendor:
   description: The profile's and the host's CPU vendor and whether they match (C(profile), C(host), C(ok)).
-  returned: success
+  returned: success, in mode V(host)
   type: dict
   sample: {"profile": "GenuineIntel", "host": "GenuineIntel", "ok": true}
 failures:
@@ -173,7 +195,7 @@ failures:
       message: host lacks avx512f, which the profile offers to guests
 missing_msrs:
   description: Required MSRs of the profile that are not in the host's KVM MSR index list (hex strings).
-  returned: success
+  returned: success, in mode V(host)
   type: list
   elements: str
   sample: ["0x0000010a"]
@@ -182,12 +204,12 @@ msr_check:
     - "V(ok) or V(failed) (see RV(missing_msrs)); V(not possible: no KVM view) when the facts have no
       KVM view (dumps), V(not required: the profile has no KVM MSR list) when the profile was built
       without one, V(not checked: the CPU vendor differs) on a vendor mismatch."
-  returned: success
+  returned: success, in mode V(host)
   type: str
   sample: ok
 checked_fields:
   description: How many contract fields (per sub-leaf) were compared; 0 on a vendor mismatch.
-  returned: success
+  returned: success, in mode V(host)
   type: int
   sample: 1151
 drift:
@@ -196,9 +218,19 @@ drift:
       V(not_in_profile); C(changes) maps what changed (V(kernel), V(microcode), V(bios_version),
       V(bios_date), V(kvm_parameters.NAME), or V(fingerprint_digest) when only the vulnerability
       status or the collection version changed) to its C(profile) and C(host) values.
-  returned: success
+  returned: success, in mode V(host)
   type: dict
   sample: {"status": "changed", "changes": {"microcode": {"profile": "0x2b000571", "host": "0x2b000603"}}}
+mode:
+  description: The mode of the check (O(mode)).
+  returned: success
+  type: str
+  sample: host
+checked_bits:
+  description: How many CPUID bits the guest was compared on (fixed by the profile, not excluded by rule).
+  returned: success, in mode V(guest)
+  type: int
+  sample: 1441
 summary:
   description: One line for people; also the failure message with O(fail_on_incompatible=true).
   returned: always
@@ -210,6 +242,7 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vmcpu.profiles.plugins.module_utils.check.guest_check import check_guest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check import check_host
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import check_facts, gather_facts
@@ -225,6 +258,7 @@ def main():
             facts=dict(type='dict'),
             src=dict(type='path'),
             host_name=dict(type='str'),
+            mode=dict(type='str', choices=['host', 'guest'], default='host'),
             fail_on_incompatible=dict(type='bool', default=False),
         ),
         mutually_exclusive=[('profile', 'profile_path'), ('facts', 'src')],
@@ -243,7 +277,11 @@ def main():
             check_facts(facts, 'the facts of host %s (option facts)' % host_name)
         else:
             facts = gather_facts(src=params['src'], kvm='auto')
-        result = check_host(profile, facts, host_name)
+        if params['mode'] == 'guest':
+            result = check_guest(profile, facts, host_name)
+        else:
+            result = check_host(profile, facts, host_name)
+        result['mode'] = params['mode']
     except VmcpuError as exc:
         module.fail_json(msg=str(exc))
     if params['fail_on_incompatible'] and not result['compatible']:

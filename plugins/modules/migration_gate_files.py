@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: migration_gate_files
 short_description: Write the migration gate's files on a host (profile, VMM files, migration.json) as one transaction
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Deploys a CPU profile to C(<root>/etc/vmcpu/profiles/<name>.json), its VMM files (O(files)) next to
     it, and writes the host's migration decision to C(<root>/etc/vmcpu/migration.json) (profile name,

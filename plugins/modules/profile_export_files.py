@@ -6,7 +6,7 @@ DOCUMENTATION = r"""
 ---
 module: profile_export_files
 short_description: Write a deployed profile's VMM configuration files next to it, atomically and under the gate lock
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Writes each file of O(files) to C(<root>/etc/vmcpu/profiles/), next to the profile the gate deployed
     there (C(<name>.json)), for VMM files made outside the role P(vmcpu.profiles.migration_gate#role)

@@ -28,18 +28,30 @@ honour the profile fails loudly instead of running a guest with less. How the ar
   kept fields whose property also sets a field the profile drops (QEMU's ``kvmclock`` sets two bits);
   the guest does not get them from QEMU (``docs/docsite/rst/qemu.rst`` lists which ones QEMU derives itself).
 
-The argument carries feature bits only: family, model, stepping, model-id, cache and topology leaves,
-the maximum leaves and the XSAVE sizes are QEMU's for the base model and the machine's topology, and
-under KVM QEMU uses the host's vendor string (the profile's, since a host of another vendor fails the
-check). The profile is expected to be schema-valid (the filter validates it first).
+- CPU properties (``cpu_properties``): what the profile fixes beyond feature bits - vendor, family,
+  model, stepping, brand string, the highest basic and extended leaf and the physical address width
+  - is written as QEMU's ``vendor=``, ``family=``, ``model=``, ``stepping=``, ``model-id=``, ``level=``,
+  ``xlevel=`` and ``phys-bits=``, so a booted guest sees them.
+
+Cache and topology leaves are QEMU's for the machine's topology (the VMM owns them), and the XSAVE
+sizes follow from the features. The profile is expected to be schema-valid (the filter validates it
+first).
 """
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import (
+    BRAND_LEAVES, EXTENDED_BASE, brand_string, cpu_signature, vendor_string)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu_cpu_models import FEATURES, MODELS, QEMU_VERSION
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS, Kind
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import fixed_value, profile_cpuid, profile_msrs
 
+# CPUID.1:EAX bits of the signature (stepping, model, family, type, extended model and family), and
+# the leaf whose EAX[7:0] is the physical address width.
+SIGNATURE_BITS = 0x0FFF3FFF
+PHYS_BITS_LEAF = 0x80000008
+# The CPU properties ``cpu_properties`` may write, in the order it writes them.
+CPU_PROPERTIES = ('vendor', 'family', 'model', 'stepping', 'model-id', 'level', 'xlevel', 'phys-bits')
 # Kinds of the one-bit fields the argument sets.
 FLAG_KINDS = (Kind.FLAG, Kind.BUG_FLAG, Kind.DERIVED)
 # Properties QEMU's accelerators set on every model before the -cpu options apply (kvm_default_props and
@@ -149,7 +161,45 @@ def to_qemu_cpu(profile, models=None, features=FEATURES, version=QEMU_VERSION):
                      if model[0] == profile['vendor'])
     # check_exportable let only vendors with a model through, so there is a choice.
     terms, name = choices[0][1:]
-    return QemuCpu(','.join([name] + terms + ['enforce']), name, unexpressed)
+    properties, not_carried = cpu_properties(profile)
+    unexpressed.update(not_carried)
+    return QemuCpu(','.join([name] + terms + properties + ['enforce']), name, dict(sorted(unexpressed.items())))
+
+
+def cpu_properties(profile):
+    """QEMU's CPU properties for what the profile fixes beyond feature bits (design notes section 7):
+    ``vendor``, ``family``/``model``/``stepping``, ``model-id`` (the brand string), ``level`` and
+    ``xlevel`` (the highest basic and extended leaf) and ``phys-bits`` (a guest told more address bits
+    than its destination host has can crash after migration). Each only when the profile fixes every
+    bit it comes from (a register the profile does not list is fixed at zero) and it is not zero.
+    Returns ``(terms, {what: why not carried})``: QEMU splits ``-cpu`` at every comma, so a brand
+    string with one cannot be given."""
+    cpuid = profile_cpuid(profile)
+
+    def fixed(leaf, register, mask=0xFFFFFFFF):
+        value, fixed_mask = cpuid.get((leaf, 0, register), (0, 0xFFFFFFFF))
+        return value & mask if fixed_mask & mask == mask else None
+
+    properties = []
+    vendor = [fixed(0, register) for register in ('ebx', 'edx', 'ecx')]
+    if None not in vendor and any(vendor):
+        properties.append(('vendor', vendor_string(*vendor)))
+    signature = fixed(1, 'eax', SIGNATURE_BITS)
+    if signature:
+        properties.extend(zip(('family', 'model', 'stepping'), (str(part) for part in cpu_signature(signature))))
+    not_carried = {}
+    brand = [fixed(leaf, register) for leaf in BRAND_LEAVES for register in ('eax', 'ebx', 'ecx', 'edx')]
+    if None not in brand and brand_string(brand):
+        if ',' in brand_string(brand):
+            not_carried['brand_string'] = 'it holds a comma, and QEMU splits -cpu at every comma'
+        else:
+            properties.append(('model-id', brand_string(brand)))
+    for name, leaf, mask, shown in (('level', 0, 0xFFFFFFFF, '%d'), ('xlevel', EXTENDED_BASE, 0xFFFFFFFF, '%#x'),
+                                    ('phys-bits', PHYS_BITS_LEAF, 0xFF, '%d')):
+        value = fixed(leaf, 'eax', mask)
+        if value:
+            properties.append((name, shown % value))
+    return ['%s=%s' % (name, value) for name, value in properties], not_carried
 
 
 def unnamed_fields(vendor, features=FEATURES):

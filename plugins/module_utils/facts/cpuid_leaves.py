@@ -152,3 +152,30 @@ def enumerate_cpuid(read: ReadFn) -> CpuLeaves:
             for subleaf in _subleaves(leaf, read, first, xsave_bits):
                 leaves[(leaf, subleaf)] = read(leaf, subleaf)
     return leaves
+
+
+# The leaves that hold the 48-byte brand string.
+BRAND_LEAVES = (0x80000002, 0x80000003, 0x80000004)
+
+
+def cpu_signature(eax):
+    """Display family, model and stepping from CPUID.1:EAX, with the extended fields applied (Intel SDM
+    vol. 2A and AMD APM vol. 3, CPUID leaf 1)."""
+    base_family = eax >> 8 & 0xF
+    family = base_family + (eax >> 20 & 0xFF if base_family == 0xF else 0)
+    model = eax >> 4 & 0xF
+    if base_family in (0x6, 0xF):
+        model |= (eax >> 16 & 0xF) << 4
+    return family, model, eax & 0xF
+
+
+def vendor_string(ebx, edx, ecx):
+    """The vendor string of CPUID.0 (``GenuineIntel``): EBX, EDX, ECX, four bytes each, little-endian."""
+    return b''.join(value.to_bytes(4, 'little') for value in (ebx, edx, ecx)).decode('latin-1')
+
+
+def brand_string(registers):
+    """The brand string of CPUID.0x8000_0002..4 from their twelve registers in order, without the
+    padding (None when empty)."""
+    data = b''.join(value.to_bytes(4, 'little') for value in registers)
+    return data.split(b'\0', 1)[0].decode('latin-1').strip() or None

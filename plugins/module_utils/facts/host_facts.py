@@ -12,7 +12,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump im
     REGISTER_NAMES, format_entry, parse_entry,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import (
-    EAX, EBX, ECX, EDX, PER_CPU_MASKS, mask_per_cpu,
+    BRAND_LEAVES, EAX, EBX, ECX, EDX, PER_CPU_MASKS, brand_string, cpu_signature, mask_per_cpu, vendor_string,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_live import read_live_cpuid
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_import import load_dump
@@ -39,28 +39,17 @@ def _vendor(leaves, source):
     regs = leaves.get((0, 0))
     if regs is None:
         raise VmcpuError('%s: CPUID leaf 0 is missing, so the vendor cannot be determined.' % source)
-    return b''.join(regs[reg].to_bytes(4, 'little') for reg in (EBX, EDX, ECX)).decode('latin-1')
+    return vendor_string(regs[EBX], regs[EDX], regs[ECX])
 
 
 def _signature(leaves):
-    """Display family, model and stepping from CPUID.1:EAX, with the extended fields applied."""
-    eax = leaves.get((1, 0), (0, 0, 0, 0))[EAX]
-    base_family = eax >> 8 & 0xF
-    family = base_family + (eax >> 20 & 0xFF if base_family == 0xF else 0)
-    model = eax >> 4 & 0xF
-    if base_family in (0x6, 0xF):
-        model |= (eax >> 16 & 0xF) << 4
-    return family, model, eax & 0xF
+    return cpu_signature(leaves.get((1, 0), (0, 0, 0, 0))[EAX])
 
 
 def _brand(leaves):
-    chunks = []
-    for leaf in (0x80000002, 0x80000003, 0x80000004):
-        regs = leaves.get((leaf, 0))
-        if regs is None:
-            return None
-        chunks.extend(value.to_bytes(4, 'little') for value in regs)
-    return b''.join(chunks).split(b'\0', 1)[0].decode('latin-1').strip() or None
+    if any((leaf, 0) not in leaves for leaf in BRAND_LEAVES):
+        return None
+    return brand_string([value for leaf in BRAND_LEAVES for value in leaves[(leaf, 0)]])
 
 
 def _core_type(leaves):

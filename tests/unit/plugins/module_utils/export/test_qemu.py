@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import (
-    ACCELERATOR_DEFAULTS, FLAG_KINDS, fixed_bits, model_terms, qemu_property, to_qemu_cpu, undescribed_properties,
+    ACCELERATOR_DEFAULTS, CPU_PROPERTIES, FLAG_KINDS, fixed_bits, model_terms, qemu_property, to_qemu_cpu, undescribed_properties,
     unnamed_fields, wanted_properties,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu_cpu_models import FEATURES, MODELS, QEMU_VERSION
@@ -46,11 +46,20 @@ def profiles(export_cases):
 
 
 def _parsed(argument):
-    """``(model, {property: on})`` of a ``-cpu`` argument that ends with ``enforce``."""
+    """``(model, {property: value})`` of a ``-cpu`` argument that ends with ``enforce``: ``+f``/``-f``
+    are booleans, ``name=value`` an integer or a string."""
     parts = argument.split(',')
     assert parts[-1] == 'enforce', argument
-    assert all(re.match(r'^[+-][a-z0-9.-]+$', term) for term in parts[1:-1]), argument
-    return parts[0], {term[1:]: term[0] == '+' for term in parts[1:-1]}
+    properties = {}
+    for term in parts[1:-1]:
+        if '=' in term:
+            name, value = term.split('=', 1)
+            assert name in CPU_PROPERTIES, term
+            properties[name] = int(value, 0) if re.match(r'^(0x[0-9a-f]+|[0-9]+)$', value) else value
+        else:
+            assert re.match(r'^[+-][a-z0-9.-]+$', term), term
+            properties[term[1:]] = term[0] == '+'
+    return parts[0], properties
 
 
 def _expected(profile):
@@ -75,8 +84,12 @@ def _check_expansions(profiles, generator, accel):
     exports = [to_qemu_cpu(profile) for profile in profiles]
     expansions = generator.expand([_parsed(e.argument) for e in exports], accel=accel)
     for profile, exported, props in zip(profiles, exports, expansions):
+        asked = _parsed(exported.argument)[1]
+        assert {name: props[name] for name in CPU_PROPERTIES if name in asked} == \
+            {name: asked[name] for name in CPU_PROPERTIES if name in asked}, profile['name']
+        assert 'level' in asked and 'phys-bits' in asked and 'vendor' in asked, exported.argument
         expected, unexpressed = _expected(profile)
-        assert set(exported.unexpressed) == unexpressed, profile['name']
+        assert set(exported.unexpressed) - {'brand_string'} == unexpressed, profile['name']
         wrong = {prop: props[prop] for prop, on in expected.items() if props[prop] != on}
         assert not wrong, (profile['name'], accel, exported.argument, wrong)
         described = {qemu_property(f) for f in field_index(VENDOR_IDS[profile['vendor']]).by_name.values()}
@@ -123,7 +136,13 @@ def test_argument_shape_and_choice(collection_root):
     exported = to_qemu_cpu(profile)
     model, props = _parsed(exported.argument)
     assert model == exported.model and re.search(r'-v[0-9]+$', model) and MODELS[model][0] == 'GenuineIntel'
-    assert list(props) == sorted(props)
+    features = [name for name in props if name not in CPU_PROPERTIES]
+    assert features == sorted(features)
+    # The CPU properties follow the features, in CPU_PROPERTIES order, with the profile's values.
+    assert [name for name in props if name in CPU_PROPERTIES] == [
+        name for name in CPU_PROPERTIES if name in props] == list(props)[len(features):]
+    assert (props['vendor'], props['family'], props['model'], props['stepping']) == ('GenuineIntel', 6, 85, 4)
+    assert (props['level'], props['xlevel'], props['phys-bits']) == (22, 0x80000008, 46)
     # No other model of the vendor ranks better; the VMX capabilities +vmx brings do not count.
     index = field_index('intel')
     wanted = wanted_properties(profile, index)[0]

@@ -5,6 +5,7 @@
     <cpu mode='custom' match='exact' check='full'>
       <model fallback='forbid'>Skylake-Server-IBRS</model>
       <vendor>Intel</vendor>
+      <maxphysaddr mode='emulate' bits='46'/>
       <feature policy='require' name='clflushopt'/>
       <feature policy='disable' name='hle'/>
     </cpu>
@@ -18,6 +19,9 @@ Why this shape:
   when a required feature is missing or a disabled one present.
 - ``<vendor>``: without it libvirt would run the guest on a CPU "regardless of its vendor" (libvirt's
   domain XML documentation); the profile is for one vendor and the host check refuses the others.
+- ``<maxphysaddr mode='emulate' bits='N'/>`` (libvirt 8.7 and later): the guest's physical address
+  width is the profile's (CPUID.0x8000_0008.EAX[7:0], the minimum over its hosts), not the host's or
+  QEMU's default; a guest told more bits than its destination host has can crash after migration.
 - Base model: the installed libvirt CPU map (``cpu_map/index.xml`` and the files it includes) is
   read, models inherit the features and vendor of a ``<model name='Parent'/>`` they name, and only
   models of the profile's vendor are candidates. A model feature marked ``removed='yes'`` (QEMU
@@ -153,13 +157,15 @@ def _choose(candidates, wanted, host_owned):
     return best[1:]
 
 
-def _xml(model, vendor, require, disable):
+def _xml(model, vendor, phys_bits, require, disable):
     def quoted(text):
         return "'%s'" % escape(text, {"'": '&apos;'})
 
     lines = ["<cpu mode='custom' match='exact' check='full'>",
              "  <model fallback='forbid'>%s</model>" % escape(model),
              '  <vendor>%s</vendor>' % escape(vendor)]
+    if phys_bits:
+        lines.append("  <maxphysaddr mode='emulate' bits='%d'/>" % phys_bits)
     lines.extend("  <feature policy='require' name=%s/>" % quoted(name) for name in require)
     lines.extend("  <feature policy='disable' name=%s/>" % quoted(name) for name in disable)
     lines.append('</cpu>')
@@ -188,4 +194,5 @@ def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
         raise VmcpuError('profile %s: the libvirt CPU map %s has no x86 CPU model of vendor %s.'
                          % (name, cpu_map_dir, vendor))
     model, require, disable = _choose(candidates, wanted, host_owned)
-    return LibvirtCpu(_xml(model.name, vendor, require, disable), model.name, require, disable, unnamed)
+    phys_bits = fixed_value(table['phys_addr_bits'], cpuid, msrs)
+    return LibvirtCpu(_xml(model.name, vendor, phys_bits, require, disable), model.name, require, disable, unnamed)

@@ -35,6 +35,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt impo
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import profile_cpuid
 
 DOMAIN = """<domain type='kvm'>
   <name>vmcpu-libvirt-export</name>
@@ -121,6 +122,10 @@ def test_shape(cases):
         assert [child.tag for child in root][:2] == ['model', 'vendor']
         assert root.find('model').attrib == {'fallback': 'forbid'} and root.find('model').text == exported.model
         assert root.find('vendor').text == LIBVIRT_VENDORS[profile['vendor']]
+        # The guest's physical address width is the profile's (CPUID.0x8000_0008.EAX[7:0]).
+        phys_bits = profile_cpuid(profile)[(0x80000008, 0, 'eax')][0] & 0xFF
+        assert root.find('maxphysaddr').attrib == {'mode': 'emulate', 'bits': str(phys_bits)}
+        assert phys_bits >= 36
         policies = [(f.get('policy'), f.get('name')) for f in root.findall('feature')]
         assert policies == [('require', name) for name in exported.require] + [('disable', name) for name in exported.disable]
         assert exported.require == sorted(exported.require) and exported.disable == sorted(exported.disable)

@@ -245,7 +245,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.guest_check import check_guest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check import check_host
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import check_facts, gather_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.facts_check import check_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
 

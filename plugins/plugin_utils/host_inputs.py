@@ -11,7 +11,7 @@ and refused when it contradicts itself.
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import check_facts_consistent
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.facts_check import check_facts_consistent
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_from_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts

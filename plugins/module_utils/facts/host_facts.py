@@ -20,11 +20,9 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint i
     dump_fingerprint, live_fingerprint,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.kvm_view import read_kvm_view
-from ansible_collections.vmcpu.profiles.plugins.module_utils.schemas.validator import validate_document
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 
 FACTS_SCHEMA_VERSION = 1
-HOST_FACTS_SCHEMA = 'host_facts.schema.json'
 
 # CPUID.1A.0:EAX[31:24], the hybrid core type of the CPU that answered (Intel SDM vol. 2A).
 HYBRID_LEAF = 0x1A
@@ -33,6 +31,13 @@ CORE_TYPES = {0x20: 'efficiency', 0x40: 'performance'}
 
 def format_entries(leaves):
     return [format_entry(leaf, subleaf, regs=regs) for (leaf, subleaf), regs in sorted(leaves.items())]
+
+
+def identity(leaves, source):
+    """``{vendor, family, model, stepping, brand}`` of a CPU from its leaves, as its facts state them."""
+    family, model, stepping = _signature(leaves)
+    return {'vendor': _vendor(leaves, source), 'family': family, 'model': model, 'stepping': stepping,
+            'brand': _brand(leaves)}
 
 
 def _vendor(leaves, source):
@@ -52,7 +57,7 @@ def _brand(leaves):
     return brand_string([value for leaf in BRAND_LEAVES for value in leaves[(leaf, 0)]])
 
 
-def _core_type(leaves):
+def core_type(leaves):
     regs = leaves.get((HYBRID_LEAF, 0))
     if regs is None or regs[EAX] == 0:
         return None
@@ -96,23 +101,22 @@ def build_host_facts(dump, kvm, fingerprint):
     if not dump.cpus:
         raise VmcpuError('%s: no logical CPU was read.' % dump.source)
     groups = group_cpus(dump.cpus)
-    first = groups[0][1]
-    family, model, stepping = _signature(first)
+    first = identity(groups[0][1], dump.source)
     return {
         'schema_version': FACTS_SCHEMA_VERSION,
         'collection_version': COLLECTION_VERSION,
         'source': dump.source,
         'cpuid_method': dump.method,
-        'vendor': _vendor(first, dump.source),
-        'family': family,
-        'model': model,
-        'stepping': stepping,
-        'brand': _brand(first),
+        'vendor': first['vendor'],
+        'family': first['family'],
+        'model': first['model'],
+        'stepping': first['stepping'],
+        'brand': first['brand'],
         'logical_cpus': len(dump.cpus),
-        'hybrid': len({_core_type(group[1]) for group in groups}) > 1,
+        'hybrid': len({core_type(group[1]) for group in groups}) > 1,
         'raw_cpuid': {
             'per_cpu_masks': _per_cpu_mask_list(),
-            'groups': [{'cpus': cpus, 'core_type': _core_type(leaves),
+            'groups': [{'cpus': cpus, 'core_type': core_type(leaves),
                         'cpuid': format_entries(leaves)} for cpus, leaves in groups],
         },
         'dump_msrs': {'0x%08x' % index: '0x%016x' % value for index, value in sorted(dump.msrs.items())},
@@ -174,52 +178,3 @@ def facts_summary(facts):
         facts['vendor'], facts['family'], facts['model'], facts['stepping'], facts['brand'],
         facts['logical_cpus'], len(groups), ' [%s]' % core_types if core_types else '', kvm_text,
         '/'.join(str(count) for count in leaf_counts), msr_count)
-
-
-def check_facts(facts, what):
-    """Refuse a facts document that does not match the facts schema (checked without jsonschema, as on
-    a managed node) or that contradicts itself (``check_facts_consistent``)."""
-    validate_document(facts, HOST_FACTS_SCHEMA, what)
-    check_facts_consistent(facts, what)
-
-
-def check_facts_consistent(facts, what):
-    """Refuse schema-valid facts that contradict themselves: the derived fields (vendor, family, model,
-    stepping, brand, core types, CPU counts, guest view) must be what its own CPUID says, as
-    ``build_host_facts`` derives them, and no leaf may appear twice in a group or in the KVM view.
-    ``what`` names the document in the message."""
-    groups = facts['raw_cpuid']['groups']
-    leaves_of_groups = [_unique_leaves(group['cpuid'], '%s, raw_cpuid.groups[%d].cpuid' % (what, index))
-                        for index, group in enumerate(groups)]
-    _unique_leaves(facts['kvm'].get('supported_cpuid', []), '%s, kvm.supported_cpuid' % what)
-    first = leaves_of_groups[0]
-    derived = {'vendor': _vendor(first, what), 'brand': _brand(first)}
-    derived.update(zip(('family', 'model', 'stepping'), _signature(first)))
-    cpus = [cpu for group in groups for cpu in group['cpus']]
-    derived['logical_cpus'] = len(cpus)
-    derived['hybrid'] = len({_core_type(leaves) for leaves in leaves_of_groups}) > 1
-    derived['guest_view'] = 'kvm' if facts['kvm']['available'] else 'raw'
-    for key in ('vendor', 'family', 'model', 'stepping', 'brand', 'logical_cpus', 'hybrid', 'guest_view'):
-        if facts[key] != derived[key]:
-            raise VmcpuError('%s: the document contradicts itself: %s is %r, but its CPUID says %r; gather the '
-                             'host again with vmcpu.profiles.cpu_facts instead of editing facts.'
-                             % (what, key, facts[key], derived[key]))
-    if len(set(cpus)) != len(cpus):
-        raise VmcpuError('%s: the document contradicts itself: a logical CPU is in two groups of '
-                         'raw_cpuid.groups.' % what)
-    for index, (group, leaves) in enumerate(zip(groups, leaves_of_groups)):
-        if group['core_type'] != _core_type(leaves):
-            raise VmcpuError('%s: the document contradicts itself: raw_cpuid.groups[%d].core_type is %r, but its '
-                             'CPUID says %r.' % (what, index, group['core_type'], _core_type(leaves)))
-
-
-def _unique_leaves(entries, where):
-    """``{(leaf, subleaf): registers}`` of ``entries``; a leaf listed twice is refused."""
-    leaves = {}
-    for entry in entries:
-        key, registers = parse_entry(entry)
-        if key in leaves:
-            raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
-                             'vmcpu.profiles.cpu_facts.' % (where, entry['leaf'], entry['subleaf']))
-        leaves[key] = registers
-    return leaves

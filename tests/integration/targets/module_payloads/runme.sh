@@ -83,7 +83,7 @@ if not shipped_utils:
 # The stage folders each module may draw from: the layout's dependency direction, as shipped.
 STAGES = {
     'cpu_facts': {'facts'},
-    'cpu_profile_check': {'facts', 'fields', 'profile', 'check'},
+    'cpu_profile_check': {'facts', 'fields', 'profile', 'check', 'schemas'},
     'migration_gate_files': {'gate'},
     'profile_export_files': {'gate'},
 }

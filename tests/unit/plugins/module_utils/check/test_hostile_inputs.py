@@ -12,7 +12,7 @@ from hypothesis import given, strategies as st
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check import check_host
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import check_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.facts_check import check_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version
 
 

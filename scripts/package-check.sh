@@ -18,6 +18,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mkdir -p "$WORK/dist" "$WORK/installed" "$WORK/run"
 
+echo "-- antsibull-changelog lint (fragments) and lint-changelog-yaml (the released changelog)"
+(cd "$TREE" && "$PACKAGING/bin/antsibull-changelog" lint && \
+    "$PACKAGING/bin/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml) ||
+    fail "the changelog fragments or changelogs/changelog.yaml have the problems above"
+
 echo "-- ansible-galaxy collection build"
 "$VENV/bin/ansible-galaxy" collection build --force --output-path "$WORK/dist" "$TREE"
 tarball="$(echo "$WORK"/dist/vmcpu-profiles-*.tar.gz)"

@@ -138,9 +138,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.generation import commit, next_files, read_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import (
-    RECORD_FILE, export_relpaths, gate_dir, lock_path, profile_relpath)
+    RECORD_FILE, export_files, gate_dir, lock_path, profile_relpath)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import (
-    keep_checked_at, new_record, profile_text, read_record, record_text, vmm_file_text)
+    keep_checked_at, new_record, profile_text, read_record, record_text)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import (
     WRITER_ARGUMENTS, exit_with, under_gate_lock)
 
@@ -150,9 +150,9 @@ def apply_gate_files(module):
     profile = params['profile']
     etc = gate_dir(params['root'])
     profile_file = profile_relpath(profile['name'])
-    exports = export_relpaths(profile['name'], params['files']) if params['files'] else {}
+    exports = export_files(profile['name'], params['files']) if params['files'] else {}
     result = {'profile_path': os.path.join(etc, profile_file), 'record_path': os.path.join(etc, RECORD_FILE),
-              'paths': {name: os.path.join(etc, relpath) for name, relpath in exports.items()},
+              'paths': {name: os.path.join(etc, relpath) for name, (relpath, data) in exports.items()},
               'backup_files': [], 'diff': [], 'changed': False}
     record = new_record(profile, params['compatible'], params['reasons'], params['drift'], params['checked_at'])
 
@@ -164,10 +164,9 @@ def apply_gate_files(module):
         result['state_changed'] = previous is None or any(
             previous.get(key) != final[key] for key in ('state', 'profile', 'digest'))
         result['record'] = final
-        updates = {RECORD_FILE: record_text(final), profile_file: profile_text(profile)}
-        updates.update((relpath, vmm_file_text(params['files'][name])) for name, relpath in exports.items())
-        files, owners = next_files(view, profile['name'], profile['digest'],
-                                   {relpath: text.encode('utf-8') for relpath, text in updates.items()})
+        updates = {RECORD_FILE: record_text(final).encode('utf-8'), profile_file: profile_text(profile).encode('utf-8')}
+        updates.update(exports.values())
+        files, owners = next_files(view, profile['name'], profile['digest'], updates)
         result['changed'] = commit(module, view, files, owners, result, params['checked_at'])
 
     under_gate_lock(module, etc, lock_path(etc), run)

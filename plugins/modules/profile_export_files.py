@@ -74,8 +74,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.generation import commit, next_files, read_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import (
-    export_relpaths, gate_dir, lock_path, profile_relpath)
-from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import gate_document, vmm_file_text
+    export_files, gate_dir, lock_path, profile_relpath)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import gate_document
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import (
     WRITER_ARGUMENTS, exit_with, under_gate_lock)
 
@@ -93,15 +93,14 @@ def apply_export_files(module):
     params = module.params
     etc = gate_dir(params['root'])
     profile_file = profile_relpath(params['profile_name'])
-    exports = export_relpaths(params['profile_name'], params['files'])
-    result = {'paths': {name: os.path.join(etc, relpath) for name, relpath in exports.items()},
+    exports = export_files(params['profile_name'], params['files'])
+    result = {'paths': {name: os.path.join(etc, relpath) for name, (relpath, data) in exports.items()},
               'backup_files': [], 'diff': [], 'changed': False}
 
     def run():
         view = read_view(etc)
         digest = deployed_digest(view, profile_file)
-        updates = {relpath: vmm_file_text(params['files'][name]).encode('utf-8') for name, relpath in exports.items()}
-        files, owners = next_files(view, params['profile_name'], digest, updates)
+        files, owners = next_files(view, params['profile_name'], digest, dict(exports.values()))
         created_at = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
         result['changed'] = commit(module, view, files, owners, result, created_at)
 

@@ -59,6 +59,16 @@ def collections_path():
     return IMPORT_ROOT
 
 
+@pytest.fixture(scope='session')
+def module_environment():
+    """The environment a module file runs in as its own process (``python module.py ARGS_FILE``): it
+    imports the collection and ansible-core, which ansible-test units provides on its own path, not
+    installed, so that folder is passed on too."""
+    import ansible
+    paths = [str(IMPORT_ROOT), os.path.dirname(os.path.dirname(ansible.__file__)), os.environ.get('PYTHONPATH', '')]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in paths if path), LC_ALL='C.UTF-8')
+
+
 # The project's read-only ../shared folder (test data, oracles). scripts/test.sh exports VMCPU_SHARED as
 # <real checkout>/../shared, since the tree under test is a temporary copy; without it, ../shared next
 # to this collection root is used.

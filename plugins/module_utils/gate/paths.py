@@ -12,6 +12,7 @@ import re
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
+from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import vmm_file_text
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.writer import MAX_GATE_FILE_BYTES
 
 LOCK_FILE = '.gate.lock'
@@ -43,24 +44,24 @@ def profile_relpath(profile_name):
     return '%s/%s.json' % (PROFILES_DIR, profile_name)
 
 
-def export_relpaths(profile_name, files):
-    """``{file name: relative path}`` for VMM files written next to the deployed profile
-    ``<name>.json``; every name must be ``<name>.<suffix>``, a plain file name, and not the profile
-    itself."""
+def export_files(profile_name, files):
+    """``{file name: (relative path, bytes as written)}`` for VMM files written next to the deployed
+    profile ``<name>.json``; every name must be ``<name>.<suffix>``, a plain file name, and not the
+    profile itself, and every content text the gate can write and read back."""
     profile = profile_relpath(profile_name)
     if not files:
         raise VmcpuError('no files to write for profile %s.' % profile_name)
-    relpaths = {}
+    exports = {}
     for file_name in sorted(files):
         content = files[file_name]
         if not isinstance(content, str):
             raise VmcpuError('the content of %s is %s, not text.' % (file_name, kind_of(content)))
         try:
-            size = len(content.encode('utf-8'))
+            data = vmm_file_text(content).encode('utf-8')
         except UnicodeEncodeError as exc:
             raise VmcpuError('the content of %s is not valid text (character %d cannot be written as UTF-8).'
                              % (file_name, exc.start)) from None
-        if size > MAX_GATE_FILE_BYTES:
+        if len(data) > MAX_GATE_FILE_BYTES:
             raise VmcpuError('the content of %s is larger than %d MiB; the gate writes no file it could not read '
                              'back.' % (file_name, MAX_GATE_FILE_BYTES >> 20))
         relpath = '%s/%s' % (PROFILES_DIR, file_name)
@@ -69,5 +70,5 @@ def export_relpaths(profile_name, files):
             raise VmcpuError('invalid export file name %r: it must be %s.<suffix> (letters, digits, "_", "-" and '
                              'inner dots), and not %s.json (the deployed profile).'
                              % (file_name, profile_name, profile_name))
-        relpaths[file_name] = relpath
-    return relpaths
+        exports[file_name] = (relpath, data)
+    return exports

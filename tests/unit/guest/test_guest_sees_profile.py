@@ -10,11 +10,9 @@ cannot travel in ``-cpu`` (the export warns), so the fleets are members whose sh
 """
 
 import json
-import os
 import subprocess
 import sys
 
-import ansible
 import pytest
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.guest_check import check_guest
@@ -82,17 +80,15 @@ def test_a_wrong_argument_is_named_by_the_guest_check(guest_tool, elf, fleet_pro
         fleet_profile['name'])
 
 
-def test_cpu_profile_check_in_guest_mode(guest_tool, elf, fleet_profile, tmp_path, collection_root, collections_path):
+def test_cpu_profile_check_in_guest_mode(guest_tool, elf, fleet_profile, tmp_path, collection_root, module_environment):
     """The module as Ansible runs it, given the booted guest's facts."""
     facts = booted_facts(guest_tool, elf, to_qemu_cpu(fleet_profile).argument, tmp_path)
     arguments = tmp_path / 'args.json'
     arguments.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': {
         'profile': fleet_profile, 'facts': facts, 'host_name': 'vm1', 'mode': 'guest'}}))
-    paths = [str(collections_path), os.path.dirname(os.path.dirname(ansible.__file__)), os.environ.get('PYTHONPATH', '')]
     completed = subprocess.run(
         [sys.executable, str(collection_root / 'plugins' / 'modules' / 'cpu_profile_check.py'), str(arguments)],
-        capture_output=True, text=True, check=False, timeout=120,
-        env=dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in paths if path)))
+        capture_output=True, text=True, check=False, timeout=120, env=module_environment)
     result = json.loads(completed.stdout)
     assert result['compatible'] and result['mode'] == 'guest' and result['host'] == 'vm1', result
     assert result['summary'].startswith('guest vm1 sees exactly profile %s (' % fleet_profile['name'])

@@ -10,24 +10,18 @@ import os
 import subprocess
 import sys
 
-import ansible
 import pytest
 
 
 class GateHost:
     """One host's gate root in a temporary folder, and the gate's modules run against it."""
 
-    def __init__(self, folder, collection_root, collections_path):
+    def __init__(self, folder, collection_root, environment):
         self.folder = folder
         self.root = folder / 'host'
         self.etc = self.root / 'etc' / 'vmcpu'
         self.collection_root = collection_root
-        # The module imports the collection and ansible-core: ansible-test units provides the latter
-        # on its own path, not installed, so its folder is passed on too.
-        paths = [str(collections_path), os.path.dirname(os.path.dirname(ansible.__file__)),
-                 os.environ.get('PYTHONPATH', '')]
-        self.environment = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in paths if path),
-                                LC_ALL='C.UTF-8')
+        self.environment = environment
 
     @staticmethod
     def profile(number, name='fleet'):
@@ -99,5 +93,5 @@ class GateHost:
 
 
 @pytest.fixture
-def gate_host(tmp_path, collection_root, collections_path):
-    return GateHost(tmp_path, collection_root, collections_path)
+def gate_host(tmp_path, collection_root, module_environment):
+    return GateHost(tmp_path, collection_root, module_environment)

@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.lock import gate_lock
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.paths import (
-    export_relpaths, gate_dir, lock_path, profile_relpath)
+    export_files, gate_dir, lock_path, profile_relpath)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.gate.record import keep_checked_at, new_record, read_record, record_text
 
 PROFILE = {'name': 'fleet', 'digest': 'sha256:' + 'a' * 64}
@@ -36,22 +36,22 @@ def test_profile_names_that_leave_the_folder_are_refused(name):
 
 
 def test_export_files_go_next_to_the_deployed_profile():
-    assert export_relpaths('fleet', {'fleet.cpuid.json': '{}', 'fleet.msr.json': '{}'}) == {
-        'fleet.cpuid.json': 'profiles/fleet.cpuid.json', 'fleet.msr.json': 'profiles/fleet.msr.json'}
+    assert export_files('fleet', {'fleet.cpuid.json': '{}', 'fleet.msr.json': '{}\n'}) == {
+        'fleet.cpuid.json': ('profiles/fleet.cpuid.json', b'{}\n'), 'fleet.msr.json': ('profiles/fleet.msr.json', b'{}\n')}
 
 
 @pytest.mark.parametrize('file_name', ['fleet.json', 'other.cpuid.json', 'fleet.x/../../y', 'fleet.', 'fleet',
                                        'fleet.a b', 'fleet.x\ny', 'fleet.$(id)', 'fleet.json~', 'fleet..json'])
 def test_other_export_names_are_refused(file_name):
     with pytest.raises(VmcpuError, match="invalid export file name %s" % re.escape(repr(file_name))):
-        export_relpaths('fleet', {'fleet.ok.json': '{}', file_name: '{}'})
+        export_files('fleet', {'fleet.ok.json': '{}', file_name: '{}'})
 
 
 def test_export_files_want_text_and_at_least_one_file():
     with pytest.raises(VmcpuError, match='the content of fleet.msr.json is a mapping, not text'):
-        export_relpaths('fleet', {'fleet.msr.json': {}})
+        export_files('fleet', {'fleet.msr.json': {}})
     with pytest.raises(VmcpuError, match='no files to write for profile fleet'):
-        export_relpaths('fleet', {})
+        export_files('fleet', {})
 
 
 def test_record_states():

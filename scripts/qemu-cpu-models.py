@@ -47,6 +47,8 @@ HEADER = '''# Copyright: vmcpu.profiles contributors
 FEATURES: the name of every CPUID and feature-MSR property QEMU knows (its -cpu +f/-f names).
 MODELS: versioned model name -> (vendor, the features the model turns on, {feature: the further features
 the model turns on once that feature is on}: QEMU clears e.g. a model's VMX capabilities while vmx is off).
+ALIASES: unversioned or named model -> the versioned model it stands for in this QEMU (what libvirt's
+model names give when libvirt passes them to -cpu).
 """
 
 '''
@@ -80,8 +82,8 @@ def expand(models, kind='full', accel='tcg'):
 
 
 def capture():
-    """(QEMU version, feature names, {model: (vendor, features on, {parent: features +parent adds})})
-    of the installed QEMU."""
+    """(QEMU version, feature names, {model: (vendor, features on, {parent: features +parent adds})},
+    {alias: versioned model}) of the installed QEMU."""
     version, definitions = qmp([{'execute': 'query-version'}, {'execute': 'query-cpu-definitions'}])
     names = sorted(d['name'] for d in definitions
                    if VERSIONED.search(d['name']) and not d.get('alias-of') and d.get('migration-safe'))
@@ -99,7 +101,8 @@ def capture():
             if added:
                 hidden[parent] = sorted(added)
         models[name] = (props['vendor'], sorted(on), hidden)
-    return version['qemu'], features, models
+    aliases = {d['name']: d['alias-of'] for d in definitions if d.get('alias-of') in models}
+    return version['qemu'], features, models, aliases
 
 
 def wrapped(names, indent):
@@ -114,7 +117,7 @@ def wrapped(names, indent):
     return lines
 
 
-def render(version, features, models):
+def render(version, features, models, aliases):
     """The text of the generated module."""
     lines = [HEADER % ('QEMU %(major)d.%(minor)d.%(micro)d' % version)]
     lines.append("QEMU_VERSION = '%(major)d.%(minor)d.%(micro)d'\n" % version)
@@ -131,6 +134,9 @@ def render(version, features, models):
             lines.extend(wrapped(added, '            '))
             lines.append('        )),')
         lines.append('    }),')
+    lines.append('}\n')
+    lines.append('ALIASES = {')
+    lines.extend('    %r: %r,' % item for item in sorted(aliases.items()))
     lines.append('}')
     return '\n'.join(lines) + '\n'
 

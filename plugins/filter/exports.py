@@ -10,7 +10,8 @@ from ansible.utils.display import Display
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import reported_subleaves, to_firecracker
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
+    firecracker_overrides, firecracker_warning, reported_subleaves, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
@@ -38,22 +39,34 @@ def firecracker(profile, facts=None):
     try:
         validate_profile(profile)
         reported = reported_subleaves(_host_registers(facts)) if facts else ()
-        return to_firecracker(profile, reported)
+        template = to_firecracker(profile, reported)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.to_firecracker: profile %s: %s' % (profile_name(profile), exc)) from None
+    warning = firecracker_warning(firecracker_overrides(profile))
+    if warning:
+        # Not an error: Firecracker's own values for them (docs/docsite/rst/vmm-exports.rst).
+        Display().warning('vmcpu.profiles.to_firecracker: profile %s %s' % (profile['name'], warning))
+    return template
 
 
-def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
+LIBVIRT_ELEMENTS = ('cpu', 'qemu_commandline')
+
+
+def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, element='cpu'):
     try:
         validate_profile(profile)
         if not isinstance(cpu_map_dir, str):
             raise VmcpuError('cpu_map_dir must be a directory path, got %s.' % kind_of(cpu_map_dir))
+        if element not in LIBVIRT_ELEMENTS:
+            raise VmcpuError('element must be one of %s, got %r.' % (', '.join(LIBVIRT_ELEMENTS), element))
         exported = to_libvirt_xml(profile, cpu_map_dir)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.to_libvirt_xml: profile %s: %s' % (profile_name(profile), exc)) from None
     if exported.unnamed:
         # Not an error: what QEMU then gives the guest for them is its own choice (docs/docsite/rst/libvirt.rst).
         Display().warning('vmcpu.profiles.to_libvirt_xml: profile %s %s' % (profile['name'], exported.warning()))
+    if element == 'qemu_commandline':
+        return exported.commandline or ''
     return exported.xml
 
 

@@ -123,6 +123,13 @@ def shared_dir():
 
 
 @pytest.fixture(scope='session')
+def shared_dumps_root():
+    """``../shared/testdata/cpuid`` (a ``pathlib.Path``), or None in a clone without ../shared: for tests
+    that use real dumps when they are there and data they make themselves otherwise."""
+    return DUMPS_ROOT if DUMPS_ROOT.is_dir() else None
+
+
+@pytest.fixture(scope='session')
 def dump_paths(shared_dir):
     """Every real CPU dump of ../shared that the importer takes (``REFUSED_DUMPS`` left out)."""
     return _shared_dump_files(refused=False)
@@ -162,6 +169,38 @@ QEMU_MODEL_FLEETS = {
     'qemu-xeons': ('Haswell-v4', 'Broadwell-v4', 'Skylake-Server-v4', 'Cascadelake-Server-v4', 'Icelake-Server-v6'),
     'qemu-epycs': ('EPYC-v3', 'EPYC-Rome-v2', 'EPYC-Milan-v1'),
 }
+
+
+@pytest.fixture(scope='session')
+def generator():
+    """scripts/qemu-cpu-models.py as a module (its QMP client); skips without qemu-system-x86_64."""
+    if shutil.which('qemu-system-x86_64') is None:
+        pytest.skip('qemu-system-x86_64 is not installed (Debian package qemu-system-x86)')
+    spec = importlib.util.spec_from_file_location('qemu_cpu_models_script',
+                                                  str(COLLECTION_ROOT / 'scripts' / 'qemu-cpu-models.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='session')
+def libvirtd(tmp_path_factory):
+    """A private system libvirtd (``tests/guest/libvirtd.py``) for the session; its ``uri`` and
+    ``boot``. Needs root (it is the system daemon, in its own mount namespace)."""
+    if os.geteuid() != 0:
+        pytest.skip('the system libvirtd needs root; run the tests as root (scripts/test.sh does in CI)')
+    sys.path.insert(0, str(COLLECTION_ROOT / 'tests' / 'guest'))
+    try:
+        import libvirtd as module
+    finally:
+        sys.path.pop(0)
+    daemon = module.Libvirtd(str(tmp_path_factory.mktemp('libvirtd')))
+    try:
+        daemon.start()
+    except module.LibvirtdError as exc:
+        pytest.fail('cannot start the test libvirtd: %s' % exc)
+    yield daemon
+    daemon.stop()
 
 
 @pytest.fixture(scope='session')

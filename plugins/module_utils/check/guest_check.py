@@ -10,20 +10,29 @@ kind ``vmm`` (APIC IDs, topology, caches, the hypervisor bit, OSXSAVE, OSPKE), r
 only such fields, and the XSAVE sizes of what the OS enabled now (CPUID.(0xd,0).EBX, CPUID.(0xd,1).EBX). Every CPU group of the guest is
 checked (a guest's vCPUs normally form one).
 
-Registers the profile does not list are zero for the guest too; checking that needs the VMM-owned
-registers told apart from unknown ones, and is not done yet. Standard library only (managed node).
+Registers the profile does not list are zero for the guest too: every register of the field table
+the guest shows inside the profile's leaf ranges (CPUID.0.EAX, CPUID.0x8000_0000.EAX) is checked
+for zero on the bits the rule does not exclude. Registers no field describes (hypervisor leaves,
+leaves the table does not know) are the VMM's, and so are the unlisted registers of a feature's own
+leaf when the profile turns that feature off (``FEATURE_LEAVES``). Standard library only (managed
+node).
 """
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES, parse_entry
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import EXTENDED_BASE
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS, Kind
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.integrity import verify_profile
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import profile_cpuid
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import fixed_value, profile_cpuid
 
 # Set by the guest's OS at run time: the XSAVE area size for the components it enabled now.
 OS_STATE_FIELDS = ('xsave_size_enabled', 'xsave_size_xcr0_xss')
+# Leaves that enumerate the parameters of one feature, valid only when it is on (Intel SDM vol. 2A,
+# CPUID): when the profile turns the feature off, a guest has no business reading them, and a VMM may
+# fill them anyway (QEMU 7.2 sets CPUID.5.ECX[1:0] for every model), so they are not checked.
+FEATURE_LEAVES = {0x5: 'monitor', 0x12: 'sgx', 0x14: 'intel_pt', 0x19: 'kl', 0x1D: 'amx_tile', 0x1E: 'amx_tile'}
 # How many mismatches the summary names.
 SHOWN = 8
 
@@ -106,8 +115,14 @@ def check_guest(profile, facts, guest_name):
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise VmcpuError('guest %s: facts are incomplete or malformed (%s: %s); gather the guest again.'
                          % (guest_name, type(exc).__name__, exc)) from None
+    in_range = _leaf_ranges(wanted_registers)
+    gated = {leaf for leaf, feature in FEATURE_LEAVES.items()
+             if feature in index.by_name and fixed_value(index.by_name[feature], wanted_registers, {}) == 0}
     for number, leaves in enumerate(groups):
-        for key, (wanted, mask) in wanted_registers.items():
+        unlisted = {(leaf, subleaf, register): (0, 0xFFFFFFFF) for (leaf, subleaf) in leaves for register in REGISTER_NAMES
+                    if (leaf, subleaf, register) in excluded and in_range(leaf) and leaf not in gated}
+        unlisted.update(wanted_registers)
+        for key, (wanted, mask) in unlisted.items():
             leaf, subleaf, register = key
             checked = mask & ~excluded.get(key, 0)
             seen = leaves.get((leaf, subleaf), (0, 0, 0, 0))[REGISTER_NAMES.index(register)]
@@ -116,6 +131,13 @@ def check_guest(profile, facts, guest_name):
             if differing:
                 result['failures'].extend(_mismatches(index, key, wanted, seen, differing, number))
     return _finish(result)
+
+
+def _leaf_ranges(wanted_registers):
+    """Whether a leaf is inside the profile's basic or extended leaf range."""
+    basic = wanted_registers.get((0, 0, 'eax'), (0, 0))[0]
+    extended = wanted_registers.get((EXTENDED_BASE, 0, 'eax'), (0, 0))[0]
+    return lambda leaf: leaf <= basic or EXTENDED_BASE <= leaf <= extended
 
 
 def _finish(result):

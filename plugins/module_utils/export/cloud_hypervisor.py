@@ -43,6 +43,12 @@ How the VMM applies them, and what that means for the export:
   such list, and an allow-list of only the feature MSRs would deny every other MSR to the guest, so
   then no MSR file is produced (``msr`` is ``None``).
 - MSRs the profile does not list are not adjusted: cloud-hypervisor keeps KVM's value for them.
+- Physical address width: cloud-hypervisor writes CPUID.0x8000_0008.EAX[7:0] (and [23:16]) itself,
+  after the profile's adjustments, as the smaller of the host's width and ``--cpus max_phys_bits=N``
+  (default 46; ``required_common_cpuid_updates`` in its ``arch/src/x86_64/mod.rs``), so the profile's
+  value there never reaches the guest. The export states what the VM needs instead: ``cpus`` is the
+  ``--cpus`` option ``max_phys_bits=N`` with the profile's width (the host check makes sure every host
+  has at least N bits).
 - ``cpu_vendor``/``hypervisor``/``hypervisor_type`` are the fields of cloud-hypervisor's profile data
   of the same generation as the MSR example; readers that do not know them ignore them.
 
@@ -50,7 +56,7 @@ Only ``GenuineIntel`` and ``AuthenticAMD`` profiles for KVM can be expressed; an
 ``VmcpuError``. The profile is expected to be schema-valid (the filters validate it first).
 """
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable, phys_addr_bits
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import (
     MASK32, MASK64, profile_cpuid, profile_msrs,
 )
@@ -65,7 +71,8 @@ def apply_cloud_hypervisor(adjustment, host):
 
 
 def to_cloud_hypervisor(profile):
-    """``{'cpuid': NAME.cpuid.json content, 'msr': NAME.msr.json content or None}`` (see the module doc)."""
+    """``{'cpuid': NAME.cpuid.json content, 'msr': NAME.msr.json content or None, 'cpus': the --cpus
+    option the VM needs ('max_phys_bits=N') or None}`` (see the module doc)."""
     check_exportable(profile, 'cloud-hypervisor', CH_VENDORS)
     vendor = CH_VENDORS[profile['vendor']]
     adjustments = []
@@ -88,4 +95,5 @@ def to_cloud_hypervisor(profile):
                             for index, (value, mask) in msrs.items()],
             'permitted_msrs': ['0x%x' % index for index in sorted(permitted)],
         }
-    return {'cpuid': cpuid, 'msr': msr}
+    phys_bits = phys_addr_bits(profile)
+    return {'cpuid': cpuid, 'msr': msr, 'cpus': 'max_phys_bits=%d' % phys_bits if phys_bits else None}

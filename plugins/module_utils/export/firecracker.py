@@ -36,10 +36,21 @@ What a template cannot say, and what that means for a guest:
   which is the profile's own requirement for non-zero entries.
 - MSRs: one modifier per MSR the profile lists; Firecracker refuses one the host cannot read. MSRs the
   profile does not list keep KVM's value.
+
+What Firecracker changes after the template: its CPUID normalisation runs on the templated CPUID
+(``src/vmm/src/cpu_config/x86_64/cpuid/normalize.rs`` and the ``intel``/``amd`` variants). It owns
+topology, APIC IDs, caches and the hypervisor bit (the profile leaves them to the VMM), copies the
+host's vendor string (the host check makes it the profile's), writes its own brand string, and sets or
+clears a few feature bits (``FIRECRACKER_FORCED``). ``firecracker_overrides`` names the fields where
+the guest therefore differs from the profile; the filter and the role warn about them. The physical
+address width (CPUID.0x8000_0008.EAX[7:0]) and the leaf ranges are not normalised: the template's
+values reach the guest.
 """
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import BRAND_LEAVES
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import profile_cpuid, profile_msrs
 
@@ -98,6 +109,48 @@ def reported_subleaves(register_maps):
                 if key[0] == 'cpuid' and value and _in_range(registers, key[1])}
         common = keys if common is None else common & keys
     return common or set()
+
+
+# Bits Firecracker's normalisation sets (1) or clears (0) whatever the template says, as (leaf,
+# sub-leaf, register, bit, value): for every vendor, then per vendor (Firecracker 1.x source).
+FIRECRACKER_FORCED = {
+    None: ((1, 0, 'ecx', 15, 0), (1, 0, 'ecx', 24, 1)),
+    'GenuineIntel': ((6, 0, 'eax', 1, 0), (6, 0, 'ecx', 3, 0), (7, 0, 'ebx', 6, 1), (7, 0, 'ebx', 13, 1),
+                     (7, 0, 'ecx', 5, 0)),
+    'AuthenticAMD': ((7, 0, 'edx', 29, 0), (0x80000001, 0, 'ecx', 22, 1)),
+}
+
+
+def _field_at(index, leaf, subleaf, register, bit):
+    for f in index.by_name.values():
+        if (f.source == 'cpuid' and f.leaf == leaf and f.subleaves[0] <= subleaf <= f.subleaves[1]
+                and f.register == register and f.first_bit <= bit <= f.last_bit):
+            return f.name
+    return '%s bit %d of CPUID.(%#x,%d)' % (register.upper(), bit, leaf, subleaf)
+
+
+def firecracker_overrides(profile):
+    """``{field: what Firecracker does}`` for the fields the profile fixes where Firecracker's
+    normalisation gives the guest another value (see the module doc)."""
+    cpuid = profile_cpuid(profile)
+    index = field_index(VENDOR_IDS[profile['vendor']])
+    overrides = {}
+    for leaf, subleaf, register, bit, forced in FIRECRACKER_FORCED[None] + FIRECRACKER_FORCED[profile['vendor']]:
+        value, mask = cpuid.get((leaf, subleaf, register), (0, 0xFFFFFFFF))
+        if mask >> bit & 1 and (value >> bit & 1) != forced:
+            overrides[_field_at(index, leaf, subleaf, register, bit)] = 'Firecracker %s it' % (
+                'sets' if forced else 'clears')
+    if any(cpuid.get((leaf, 0, register), (0, 0))[0] for leaf in BRAND_LEAVES for register in REGISTER_NAMES):
+        overrides['brand_string'] = 'Firecracker writes its own'
+    return dict(sorted(overrides.items()))
+
+
+def firecracker_warning(overrides):
+    """The end of a sentence starting with the profile, or None when nothing is overridden."""
+    if not overrides:
+        return None
+    return 'keeps fields Firecracker sets itself, so its guests see them differently: %s' % '; '.join(
+        '%s (%s)' % item for item in overrides.items())
 
 
 def to_firecracker(profile, reported=()):

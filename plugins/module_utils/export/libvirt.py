@@ -8,7 +8,17 @@
       <maxphysaddr mode='emulate' bits='46'/>
       <feature policy='require' name='clflushopt'/>
       <feature policy='disable' name='hle'/>
+      <feature policy='require' name='hypervisor'/>
     </cpu>
+
+and, for what the ``<cpu>`` element has no XML for, QEMU's CPU properties as ``-global`` options in a
+``<qemu:commandline>`` element (libvirt's QEMU namespace) to put into the same domain::
+
+    <qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+      <qemu:arg value='-global'/>
+      <qemu:arg value='x86_64-cpu.family=6'/>
+      ...
+    </qemu:commandline>
 
 Why this shape:
 
@@ -22,6 +32,15 @@ Why this shape:
 - ``<maxphysaddr mode='emulate' bits='N'/>`` (libvirt 8.7 and later): the guest's physical address
   width is the profile's (CPUID.0x8000_0008.EAX[7:0], the minimum over its hosts), not the host's or
   QEMU's default; a guest told more bits than its destination host has can crash after migration.
+- ``hypervisor`` is required: QEMU sets CPUID.1:ECX[31] in every guest, and ``check='full'`` refuses
+  to start a guest with a feature the definition does not name. The profile leaves the bit to the VMM.
+- ``<qemu:commandline>``: libvirt has no XML for the CPU's identity and leaf ranges, so without it the
+  guest sees the base model's family, model, stepping, brand string, ``level`` and ``xlevel`` (leaves
+  above the model's ``level`` vanish). ``-global x86_64-cpu.<property>=<value>`` sets QEMU's property
+  on every virtual CPU whatever the model (``x86_64-cpu`` is the type all x86 models derive from), with
+  the values of the QEMU export (``export.qemu.cpu_properties``; ``-global`` takes the value whole, so
+  a brand string with a comma is carried too). libvirt copies the element to the destination host on
+  migration and marks the domain "tainted: custom-argv".
 - Base model: the installed libvirt CPU map (``cpu_map/index.xml`` and the files it includes) is
   read, models inherit the features and vendor of a ``<model name='Parent'/>`` they name, and only
   models of the profile's vendor are candidates. A model feature marked ``removed='yes'`` (QEMU
@@ -29,6 +48,12 @@ Why this shape:
   expansion (``virsh cpu-baseline --features``) leaves it out, so it needs no disable line. The chosen model needs the fewest ``<feature>``
   lines (require + disable); ties go to fewer disable lines (a model that is a subset of the profile),
   then to the model name, so the result does not depend on file order.
+- A model is what QEMU makes of it, too: libvirt passes its model name to QEMU's ``-cpu``, and QEMU's
+  model of that name (``export.qemu_cpu_models.ALIASES``: ``EPYC`` is ``EPYC-v1``) may turn on features
+  libvirt's map does not list for it (QEMU's EPYC has ``topoext``), and KVM turns a few on in every
+  model (``export.qemu.ACCELERATOR_DEFAULTS``: ``x2apic``...). Those the profile drops are disabled as
+  well; else the guest would get them, or ``check='full'`` would refuse to start it. Models that QEMU
+  does not have (libvirt still lists ``Icelake-Client``, which QEMU 7.1 removed) are no candidates.
 - Features, by the field table's libvirt name (``Field.libvirt_name``; the mapping lives there only):
   every feature the profile keeps is on (required when the model lacks it); every feature of the model
   that the profile does not keep is disabled, including model features that are no field of ours
@@ -51,7 +76,10 @@ from collections import namedtuple
 from xml.sax.saxutils import escape
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable, phys_addr_bits
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import (
+    ACCELERATOR_DEFAULTS, cpu_properties, qemu_property)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu_cpu_models import ALIASES, MODELS, QEMU_VERSION
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import fixed_value, profile_cpuid, profile_msrs
@@ -61,14 +89,22 @@ CPU_MAP_DIR = '/usr/share/libvirt/cpu_map'
 CPU_MAP_PACKAGE = 'libvirt0'
 # Profile vendor string -> libvirt's vendor name (cpu_map/x86_vendors.xml).
 LIBVIRT_VENDORS = {'GenuineIntel': 'Intel', 'AuthenticAMD': 'AMD'}
+# Features QEMU sets in every guest whatever the model (the profile leaves them to the VMM).
+VMM_SET_FEATURES = ('hypervisor',)
+QEMU_NAMESPACE = 'http://libvirt.org/schemas/domain/qemu/1.0'
+# QEMU's type that every x86 CPU model derives from: a -global for it applies to any model.
+QEMU_CPU_TYPE = 'x86_64-cpu'
+# CPU properties the <cpu> element itself carries (<maxphysaddr>).
+CARRIED_BY_CPU_ELEMENT = ('phys-bits',)
 
 CpuMap = namedtuple('CpuMap', 'path features models')
 Model = namedtuple('Model', 'name vendor features')
 
 
-class LibvirtCpu(namedtuple('LibvirtCpu', 'xml model require disable unnamed')):
-    """An exported ``<cpu>`` element, its base model, its feature lines and the kept fields libvirt has
-    no name for."""
+class LibvirtCpu(namedtuple('LibvirtCpu', 'xml commandline model require disable unnamed')):
+    """An exported ``<cpu>`` element, the ``<qemu:commandline>`` element with the CPU properties it has
+    no XML for (None when the profile fixes none), its base model, its feature lines and the kept fields
+    libvirt has no name for."""
 
     def warning(self):
         """What the definition cannot require, as the end of a sentence starting with the profile
@@ -145,36 +181,68 @@ def read_cpu_map(directory=CPU_MAP_DIR):
     return cached[1]
 
 
-def _choose(candidates, wanted, host_owned):
-    """``(model, require, disable)`` with the fewest lines, then fewest disables, then by name."""
+def qemu_model_features():
+    """``{model name: QEMU properties it turns on}`` of every name QEMU's ``-cpu`` takes (versioned
+    models and their aliases), from the captured QEMU data."""
+    features = {name: frozenset(model[1]) for name, model in MODELS.items()}
+    features.update((alias, features[versioned]) for alias, versioned in ALIASES.items())
+    return features
+
+
+def _qemu_features(on, table, cpu_map):
+    """The libvirt names of the QEMU properties ``on`` and of those KVM turns on in every model."""
+    to_libvirt = {qemu_property(f): f.libvirt_name for f in table.values()}
+    return {to_libvirt.get(prop, prop) for prop in on | ACCELERATOR_DEFAULTS} & cpu_map.features
+
+
+def _choose(candidates, wanted, host_owned, table, cpu_map, qemu_models):
+    """``(model, require, disable)`` with the fewest lines, then fewest disables, then by name.
+    Required: what libvirt's model lacks; disabled: what libvirt's or QEMU's model has."""
     best = None
     for model in candidates:
         require = sorted(wanted - model.features)
-        disable = sorted(model.features - wanted - host_owned)
+        qemu = _qemu_features(qemu_models[model.name], table, cpu_map)
+        disable = sorted((model.features | qemu) - wanted - host_owned)
         rank = (len(require) + len(disable), len(disable), model.name)
         if best is None or rank < best[0]:
             best = (rank, model, require, disable)
     return best[1:]
 
 
-def _xml(model, vendor, phys_bits, require, disable):
-    def quoted(text):
-        return "'%s'" % escape(text, {"'": '&apos;'})
+def _quoted(text):
+    return "'%s'" % escape(text, {"'": '&apos;'})
 
+
+def _xml(model, vendor, phys_bits, require, disable):
     lines = ["<cpu mode='custom' match='exact' check='full'>",
              "  <model fallback='forbid'>%s</model>" % escape(model),
              '  <vendor>%s</vendor>' % escape(vendor)]
     if phys_bits:
         lines.append("  <maxphysaddr mode='emulate' bits='%d'/>" % phys_bits)
-    lines.extend("  <feature policy='require' name=%s/>" % quoted(name) for name in require)
-    lines.extend("  <feature policy='disable' name=%s/>" % quoted(name) for name in disable)
+    lines.extend("  <feature policy='require' name=%s/>" % _quoted(name) for name in require)
+    lines.extend("  <feature policy='disable' name=%s/>" % _quoted(name) for name in disable)
     lines.append('</cpu>')
     return '\n'.join(lines)
 
 
-def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
-    """The profile as a libvirt ``<cpu>`` element: ``LibvirtCpu(xml, model, require, disable, unnamed)``,
-    ``require``/``disable`` libvirt feature names, ``unnamed`` the kept fields libvirt has no name for."""
+def _commandline(profile):
+    """The ``<qemu:commandline>`` element of the CPU properties ``<cpu>`` cannot carry, or None."""
+    properties = [(name, value) for name, value in cpu_properties(profile) if name not in CARRIED_BY_CPU_ELEMENT]
+    if not properties:
+        return None
+    lines = ['<qemu:commandline xmlns:qemu=%s>' % _quoted(QEMU_NAMESPACE)]
+    for name, value in properties:
+        lines.append("  <qemu:arg value='-global'/>")
+        lines.append('  <qemu:arg value=%s/>' % _quoted('%s.%s=%s' % (QEMU_CPU_TYPE, name, value)))
+    lines.append('</qemu:commandline>')
+    return '\n'.join(lines)
+
+
+def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
+    """The profile as a libvirt ``<cpu>`` element and its ``<qemu:commandline>`` companion:
+    ``LibvirtCpu(xml, commandline, model, require, disable, unnamed)``, ``require``/``disable`` libvirt
+    feature names, ``unnamed`` the kept fields libvirt has no name for. ``qemu_models``: what QEMU
+    turns on for each model name (``qemu_model_features()`` by default)."""
     check_exportable(profile, 'libvirt', LIBVIRT_VENDORS)
     name = profile.get('name', '(unnamed)')
     table = field_index(VENDOR_IDS[profile['vendor']]).by_name
@@ -189,10 +257,14 @@ def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR):
     cpuid, msrs = profile_cpuid(profile), profile_msrs(profile)
     host_owned = {f.libvirt_name for f in table.values() if fixed_value(f, cpuid, msrs) is None} - wanted
     vendor = LIBVIRT_VENDORS[profile['vendor']]
-    candidates = [model for model in cpu_map.models.values() if model.vendor == vendor]
+    # A model QEMU no longer has (Icelake-Client left in QEMU 7.1) would not start.
+    qemu_models = qemu_model_features() if qemu_models is None else qemu_models
+    candidates = [model for model in cpu_map.models.values() if model.vendor == vendor and model.name in qemu_models]
     if not candidates:
-        raise VmcpuError('profile %s: the libvirt CPU map %s has no x86 CPU model of vendor %s.'
-                         % (name, cpu_map_dir, vendor))
-    model, require, disable = _choose(candidates, wanted, host_owned)
-    phys_bits = fixed_value(table['phys_addr_bits'], cpuid, msrs)
-    return LibvirtCpu(_xml(model.name, vendor, phys_bits, require, disable), model.name, require, disable, unnamed)
+        raise VmcpuError('profile %s: the libvirt CPU map %s has no x86 CPU model of vendor %s that QEMU %s has.'
+                         % (name, cpu_map_dir, vendor, QEMU_VERSION))
+    model, require, disable = _choose(candidates, wanted, host_owned, table, cpu_map, qemu_models)
+    require = sorted(set(require) | (set(VMM_SET_FEATURES) & cpu_map.features))
+    phys_bits = phys_addr_bits(profile)
+    return LibvirtCpu(_xml(model.name, vendor, phys_bits, require, disable), _commandline(profile), model.name,
+                      require, disable, unnamed)

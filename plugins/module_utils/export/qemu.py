@@ -161,7 +161,7 @@ def to_qemu_cpu(profile, models=None, features=FEATURES, version=QEMU_VERSION):
                      if model[0] == profile['vendor'])
     # check_exportable let only vendors with a model through, so there is a choice.
     terms, name = choices[0][1:]
-    properties, not_carried = cpu_properties(profile)
+    properties, not_carried = cpu_terms(profile)
     unexpressed.update(not_carried)
     return QemuCpu(','.join([name] + terms + properties + ['enforce']), name, dict(sorted(unexpressed.items())))
 
@@ -170,10 +170,9 @@ def cpu_properties(profile):
     """QEMU's CPU properties for what the profile fixes beyond feature bits (design notes section 7):
     ``vendor``, ``family``/``model``/``stepping``, ``model-id`` (the brand string), ``level`` and
     ``xlevel`` (the highest basic and extended leaf) and ``phys-bits`` (a guest told more address bits
-    than its destination host has can crash after migration). Each only when the profile fixes every
-    bit it comes from (a register the profile does not list is fixed at zero) and it is not zero.
-    Returns ``(terms, {what: why not carried})``: QEMU splits ``-cpu`` at every comma, so a brand
-    string with one cannot be given."""
+    than its destination host has can crash after migration), as ``[(property, value text)]`` in
+    ``CPU_PROPERTIES`` order. Each only when the profile fixes every bit it comes from (a register the
+    profile does not list is fixed at zero) and it is not zero."""
     cpuid = profile_cpuid(profile)
 
     def fixed(leaf, register, mask=0xFFFFFFFF):
@@ -187,19 +186,27 @@ def cpu_properties(profile):
     signature = fixed(1, 'eax', SIGNATURE_BITS)
     if signature:
         properties.extend(zip(('family', 'model', 'stepping'), (str(part) for part in cpu_signature(signature))))
-    not_carried = {}
     brand = [fixed(leaf, register) for leaf in BRAND_LEAVES for register in ('eax', 'ebx', 'ecx', 'edx')]
     if None not in brand and brand_string(brand):
-        if ',' in brand_string(brand):
-            not_carried['brand_string'] = 'it holds a comma, and QEMU splits -cpu at every comma'
-        else:
-            properties.append(('model-id', brand_string(brand)))
+        properties.append(('model-id', brand_string(brand)))
     for name, leaf, mask, shown in (('level', 0, 0xFFFFFFFF, '%d'), ('xlevel', EXTENDED_BASE, 0xFFFFFFFF, '%#x'),
                                     ('phys-bits', PHYS_BITS_LEAF, 0xFF, '%d')):
         value = fixed(leaf, 'eax', mask)
         if value:
             properties.append((name, shown % value))
-    return ['%s=%s' % (name, value) for name, value in properties], not_carried
+    return properties
+
+
+def cpu_terms(profile):
+    """``(terms, {what: why not carried})``: ``cpu_properties`` as ``-cpu`` terms. QEMU splits ``-cpu``
+    at every comma, so a brand string with one cannot be given."""
+    terms, not_carried = [], {}
+    for name, value in cpu_properties(profile):
+        if name == 'model-id' and ',' in value:
+            not_carried['brand_string'] = 'it holds a comma, and QEMU splits -cpu at every comma'
+        else:
+            terms.append('%s=%s' % (name, value))
+    return terms, not_carried
 
 
 def unnamed_fields(vendor, features=FEATURES):

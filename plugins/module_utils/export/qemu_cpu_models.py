@@ -6,6 +6,8 @@ QEMU 7.2.22; do not edit: regenerate, and tests/unit/plugins/module_utils/export
 FEATURES: the name of every CPUID and feature-MSR property QEMU knows (its -cpu +f/-f names).
 MODELS: versioned model name -> (vendor, the features the model turns on, {feature: the further features
 the model turns on once that feature is on}: QEMU clears e.g. a model's VMX capabilities while vmx is off).
+ALIASES: unversioned or named model -> the versioned model it stands for in this QEMU (what libvirt's
+model names give when libvirt passes them to -cpu).
 """
 
 
@@ -1573,4 +1575,62 @@ MODELS = {
         'svm', 'syscall', 'tsc',
     )), {
     }),
+}
+
+ALIASES = {
+    '486': '486-v1',
+    'Broadwell': 'Broadwell-v1',
+    'Broadwell-IBRS': 'Broadwell-v3',
+    'Broadwell-noTSX': 'Broadwell-v2',
+    'Broadwell-noTSX-IBRS': 'Broadwell-v4',
+    'Cascadelake-Server': 'Cascadelake-Server-v1',
+    'Cascadelake-Server-noTSX': 'Cascadelake-Server-v3',
+    'Conroe': 'Conroe-v1',
+    'Cooperlake': 'Cooperlake-v1',
+    'Denverton': 'Denverton-v1',
+    'Dhyana': 'Dhyana-v1',
+    'EPYC': 'EPYC-v1',
+    'EPYC-IBPB': 'EPYC-v2',
+    'EPYC-Milan': 'EPYC-Milan-v1',
+    'EPYC-Rome': 'EPYC-Rome-v1',
+    'Haswell': 'Haswell-v1',
+    'Haswell-IBRS': 'Haswell-v3',
+    'Haswell-noTSX': 'Haswell-v2',
+    'Haswell-noTSX-IBRS': 'Haswell-v4',
+    'Icelake-Server': 'Icelake-Server-v1',
+    'Icelake-Server-noTSX': 'Icelake-Server-v2',
+    'IvyBridge': 'IvyBridge-v1',
+    'IvyBridge-IBRS': 'IvyBridge-v2',
+    'KnightsMill': 'KnightsMill-v1',
+    'Nehalem': 'Nehalem-v1',
+    'Nehalem-IBRS': 'Nehalem-v2',
+    'Opteron_G1': 'Opteron_G1-v1',
+    'Opteron_G2': 'Opteron_G2-v1',
+    'Opteron_G3': 'Opteron_G3-v1',
+    'Opteron_G4': 'Opteron_G4-v1',
+    'Opteron_G5': 'Opteron_G5-v1',
+    'Penryn': 'Penryn-v1',
+    'SandyBridge': 'SandyBridge-v1',
+    'SandyBridge-IBRS': 'SandyBridge-v2',
+    'Skylake-Client': 'Skylake-Client-v1',
+    'Skylake-Client-IBRS': 'Skylake-Client-v2',
+    'Skylake-Client-noTSX-IBRS': 'Skylake-Client-v3',
+    'Skylake-Server': 'Skylake-Server-v1',
+    'Skylake-Server-IBRS': 'Skylake-Server-v2',
+    'Skylake-Server-noTSX-IBRS': 'Skylake-Server-v3',
+    'Snowridge': 'Snowridge-v1',
+    'Westmere': 'Westmere-v1',
+    'Westmere-IBRS': 'Westmere-v2',
+    'athlon': 'athlon-v1',
+    'core2duo': 'core2duo-v1',
+    'coreduo': 'coreduo-v1',
+    'kvm32': 'kvm32-v1',
+    'kvm64': 'kvm64-v1',
+    'n270': 'n270-v1',
+    'pentium': 'pentium-v1',
+    'pentium2': 'pentium2-v1',
+    'pentium3': 'pentium3-v1',
+    'phenom': 'phenom-v1',
+    'qemu32': 'qemu32-v1',
+    'qemu64': 'qemu64-v1',
 }

@@ -4,10 +4,12 @@
 deployed profile ``<name>.json``:
 
 - ``cloud_hypervisor``: ``<name>.cpuid.json`` and, when the profile knows KVM's MSR index,
-  ``<name>.msr.json`` (cloud-hypervisor's CPU profile files);
+  ``<name>.msr.json`` (cloud-hypervisor's CPU profile files), and ``<name>.cloud-hypervisor-cpus``
+  (one line, the ``--cpus`` option the VM needs: ``max_phys_bits=N``);
 - ``firecracker``: ``<name>.firecracker.json`` (a custom CPU template);
 - ``libvirt``: ``<name>.libvirt.xml`` (the guest ``<cpu>`` element, from the libvirt CPU map in
-  ``libvirt_cpu_map``);
+  ``libvirt_cpu_map``) and, when the profile fixes the CPU's identity or leaf ranges,
+  ``<name>.libvirt-qemu.xml`` (the ``<qemu:commandline>`` element that sets them);
 - ``qemu``: ``<name>.qemu-cpu`` (the ``-cpu`` argument, one line).
 
 One function so that the role converts the profile once, on the controller, before any host is
@@ -18,7 +20,8 @@ import json
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import to_firecracker
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
+    firecracker_overrides, firecracker_warning, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 
@@ -33,16 +36,21 @@ def _cloud_hypervisor(profile, options):
     files = {'cpuid.json': json_text(data['cpuid'])}
     if data['msr'] is not None:
         files['msr.json'] = json_text(data['msr'])
+    if data['cpus']:
+        files['cloud-hypervisor-cpus'] = data['cpus'] + '\n'
     return files, None
 
 
 def _firecracker(profile, options):
-    return {'firecracker.json': json_text(to_firecracker(profile))}, None
+    return {'firecracker.json': json_text(to_firecracker(profile))}, firecracker_warning(firecracker_overrides(profile))
 
 
 def _libvirt(profile, options):
     exported = to_libvirt_xml(profile, options.get('libvirt_cpu_map') or CPU_MAP_DIR)
-    return {'libvirt.xml': exported.xml + '\n'}, exported.warning()
+    files = {'libvirt.xml': exported.xml + '\n'}
+    if exported.commandline:
+        files['libvirt-qemu.xml'] = exported.commandline + '\n'
+    return files, exported.warning()
 
 
 def _qemu(profile, options):

@@ -6,7 +6,8 @@
 # from skylake and cascadelake with generate_profile): the files of compatible hosts are
 # exactly what the vmm_files filter gives, incompatible hosts get none; a second run changes nothing;
 # check mode writes nothing and diff mode shows the change; the domain XML that gets the libvirt
-# <cpu> element as a managed block passes virt-xml-validate; bad input stops with its message.
+# <cpu> and <qemu:commandline> elements as managed blocks passes virt-xml-validate; bad input stops
+# with its message.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
@@ -29,6 +30,10 @@ all:
         marker: "<!-- {mark} vmcpu.profiles migration_gate -->"
         insertbefore: "^</domain>"
         export: libvirt.xml
+      - path: /etc/libvirt/qemu/guest.xml
+        marker: "<!-- {mark} vmcpu.profiles migration_gate qemu -->"
+        insertbefore: "^</domain>"
+        export: libvirt-qemu.xml
       - path: /etc/vm-notes.txt
         block: "profile files of {{ inventory_hostname }}"
   hosts:
@@ -71,8 +76,10 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files im
 profile, roots = json.load(open(sys.argv[1])), sys.argv[2]
 expected, warnings = vmm_files(profile, ['cloud_hypervisor', 'firecracker', 'libvirt', 'qemu'])
 # Made from dumps, the profile knows no KVM MSR index: cloud-hypervisor gets no MSR file.
-assert sorted(expected) == ['skylake-server.cpuid.json', 'skylake-server.firecracker.json',
-                            'skylake-server.libvirt.xml', 'skylake-server.qemu-cpu'], sorted(expected)
+assert sorted(expected) == ['skylake-server.cloud-hypervisor-cpus', 'skylake-server.cpuid.json',
+                            'skylake-server.firecracker.json',
+                            'skylake-server.libvirt-qemu.xml', 'skylake-server.libvirt.xml',
+                            'skylake-server.qemu-cpu'], sorted(expected)
 for host in ('skylake', 'cascadelake'):
     profiles = os.path.join(roots, host, 'etc', 'vmcpu', 'profiles')
     assert sorted(os.listdir(profiles)) == sorted(list(expected) + ['skylake-server.json']), os.listdir(profiles)
@@ -87,16 +94,22 @@ for host in ('skylake', 'cascadelake'):
                    'VMCPU_PROFILE=skylake-server\n'
                    'VMCPU_PROFILE_DIGEST=%s\n'
                    'VMCPU_PROFILE_FILE={p}/skylake-server.json\n'
+                   'VMCPU_EXPORT_CLOUD_HYPERVISOR_CPUS={p}/skylake-server.cloud-hypervisor-cpus\n'
                    'VMCPU_EXPORT_CPUID_JSON={p}/skylake-server.cpuid.json\n'
                    'VMCPU_EXPORT_FIRECRACKER_JSON={p}/skylake-server.firecracker.json\n'
+                   'VMCPU_EXPORT_LIBVIRT_QEMU_XML={p}/skylake-server.libvirt-qemu.xml\n'
                    'VMCPU_EXPORT_LIBVIRT_XML={p}/skylake-server.libvirt.xml\n'
                    'VMCPU_EXPORT_QEMU_CPU={p}/skylake-server.qemu-cpu\n'
                    'VMCPU_QEMU_CPU=%s\n'
+                   'VMCPU_CLOUD_HYPERVISOR_CPUS=%s\n'
                    '# END vmcpu.profiles migration_gate\n'.format(p=profiles)
-                   % (profile['digest'], shlex.quote(qemu_cpu))), env
+                   % (profile['digest'], shlex.quote(qemu_cpu),
+                      expected['skylake-server.cloud-hypervisor-cpus'].strip())), env
     xml = open(os.path.join(roots, host, 'etc', 'libvirt', 'qemu', 'guest.xml')).read()
     assert xml.endswith('<!-- BEGIN vmcpu.profiles migration_gate -->\n%s<!-- END vmcpu.profiles migration_gate -->\n'
-                        '</domain>\n' % expected['skylake-server.libvirt.xml']), xml
+                        '<!-- BEGIN vmcpu.profiles migration_gate qemu -->\n%s'
+                        '<!-- END vmcpu.profiles migration_gate qemu -->\n</domain>\n'
+                        % (expected['skylake-server.libvirt.xml'], expected['skylake-server.libvirt-qemu.xml'])), xml
     notes = open(os.path.join(roots, host, 'etc', 'vm-notes.txt')).read()
     assert notes == 'notes\n# BEGIN vmcpu.profiles migration_gate\nprofile files of %s\n' \
         '# END vmcpu.profiles migration_gate\n' % host, notes
@@ -107,7 +120,7 @@ print('first run: exports and managed blocks on compatible hosts only, as the fi
 PYTHON
 for host in skylake cascadelake; do
     virt-xml-validate "$out/roots/$host/etc/libvirt/qemu/guest.xml" domain ||
-        fail "the domain XML with the exported <cpu> of $host does not validate"
+        fail "the domain XML with the exported <cpu> and <qemu:commandline> of $host does not validate"
 done
 
 # -- second run: nothing changes -------------------------------------------------------------------
@@ -144,7 +157,8 @@ rm "$out/fifo/skylake/etc/default/vm-guests" && mkfifo "$out/fifo/skylake/etc/de
 expect_failure fifo-config.log \
     "$out/fifo/skylake/etc/default/vm-guests on skylake (migration_gate_config_blocks) is not a regular file" \
     -l skylake -e "gate_roots=$out/fifo"
-expect_failure bad-export.log "takes the export firecracker.json, but the exports are ['cpuid.json', 'libvirt.xml']" \
+expect_failure bad-export.log \
+    "takes the export firecracker.json, but the exports are ['cloud-hypervisor-cpus', 'cpuid.json', 'libvirt-qemu.xml', 'libvirt.xml']" \
     -l skylake -e "gate_roots=$out/roots" -e '{"migration_gate_vmms": ["cloud_hypervisor", "libvirt"]}' \
     -e '{"migration_gate_config_blocks": [{"path": "/etc/vm-notes.txt", "export": "firecracker.json"}]}'
 expect_failure no-cpu-map.log "libvirt CPU map" \

@@ -4,7 +4,8 @@
 # under TCG, so TCG can run it) is exported to QEMU, a guest is booted with that -cpu and enforce,
 # and the dump of its CPUID is that guest's cpu_facts_src. The playbook finds that the guest sees
 # exactly the profile; a guest booted with one feature turned off is refused, naming the feature,
-# and the JSON and JUnit reports say so.
+# and the JSON and JUnit reports say so. Bad input: a guest of the other vendor is refused naming
+# both vendors, and the gate role refuses migration_gate_check_as guest.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
@@ -62,4 +63,37 @@ failures = {case.get('name'): case.findall('failure') for case in ET.parse(sys.a
 assert not failures['vm-good'] and failures['vm-bad'][0].text == 'guest has popcnt = 0, the profile fixes 1', failures
 print('reports: vm-good sees the profile, vm-bad lacks popcnt')
 PYTHON
+# -- bad input ----------------------------------------------------------------------------------------
+"$python" "$guest" EPYC-v3 >"$out/vm-amd.cpuid" 2>"$out/vm-amd.log" || { cat "$out/vm-amd.log"; fail "no AMD guest"; }
+cat >"$out/amd.yml" <<INVENTORY
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: $python
+  hosts:
+    vm-amd: {cpu_facts_src: $out/vm-amd.cpuid}
+INVENTORY
+if (cd "$out" && ansible-playbook -i amd.yml vmcpu.profiles.verify_guest -e profile=profiles/tcg-xeons.json) \
+    >"$out/amd.log" 2>&1; then cat "$out/amd.log"; fail "verify_guest accepted an AMD guest of an Intel profile"; fi
+grep -q 'vm-amd (guest CPU vendor is AuthenticAMD, the profile is for GenuineIntel)' "$out/amd.log" ||
+    { cat "$out/amd.log"; fail "no verdict naming both vendors"; }
+if grep -q Traceback "$out/amd.log"; then fail "traceback in $out/amd.log"; fi
+echo "ok: an AMD guest of an Intel profile is refused naming both vendors"
+
+cat >"$out/gate.yml" <<'PLAYBOOK'
+- name: Gate
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: vmcpu.profiles.migration_gate
+PLAYBOOK
+gate() {
+    ansible-playbook -i "$out/guests.yml" "$out/gate.yml" -e "migration_gate_profile=$out/profiles/tcg-xeons.json" \
+        -e "migration_gate_root=$out/gate-root" "$@"
+}
+expect_failure gate-as-guest.log \
+    'migration_gate_check_as guest is for the entry point check (playbooks/verify_guest.yml)' \
+    -e migration_gate_check_as=guest
+test ! -e "$out/gate-root" || { find "$out/gate-root"; fail "a refused gate run wrote files"; }
+
 echo "verify_guest_playbook: all checks passed"

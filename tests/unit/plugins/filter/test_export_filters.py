@@ -13,6 +13,7 @@ from ansible_collections.vmcpu.profiles.plugins.filter.exports import FilterModu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import reported_subleaves, to_firecracker
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import cpu_properties
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 
@@ -46,6 +47,8 @@ def test_libvirt_filter_warns_and_refuses_by_message(collection_root, capfd, tmp
     exported = to_libvirt_xml(profile)
     capfd.readouterr()
     assert to_xml(profile) == exported.xml
+    assert to_xml(profile, element='qemu_commandline') == exported.commandline
+    assert "'x86_64-cpu.model-id=%s'" % dict(cpu_properties(profile))['model-id'] in exported.commandline
     warning = ' '.join(capfd.readouterr().err.split())
     assert ("vmcpu.profiles.to_libvirt_xml: profile skylake-server keeps features libvirt's CPU map has no name for, " +
             'so the CPU definition cannot require them: ' + ', '.join(exported.unnamed)) in warning
@@ -58,6 +61,8 @@ def test_libvirt_filter_warns_and_refuses_by_message(collection_root, capfd, tmp
         to_xml(profile, cpu_map_dir=str(tmp_path))
     with pytest.raises(AnsibleFilterError, match='cpu_map_dir must be a directory path, got a number'):
         to_xml(profile, cpu_map_dir=1)
+    with pytest.raises(AnsibleFilterError, match="element must be one of cpu, qemu_commandline, got 'domain'"):
+        to_xml(profile, element='domain')
     with pytest.raises(AnsibleFilterError, match='to_libvirt_xml: profile \\(not a mapping\\): expected a profile'):
         to_xml('nope')
 
@@ -75,3 +80,14 @@ def test_qemu_filter_warns_and_refuses_by_message(collection_root, monkeypatch):
         to_qemu(dict(profile, vendor='CyrixInstead'))
     with pytest.raises(AnsibleFilterError, match=r'to_qemu_cpu: profile \(not a mapping\): expected a profile'):
         to_qemu(['not', 'a', 'profile'])
+
+
+def test_firecracker_filter_warns_about_what_firecracker_sets(collection_root, monkeypatch):
+    profile = json.loads((collection_root / 'bundled_profiles' / 'broadwell-server.json').read_text())
+    shown = []
+    monkeypatch.setattr(Display, 'warning', lambda self, message, *args, **kwargs: shown.append(message))
+    assert FilterModule().filters()['to_firecracker'](profile) == to_firecracker(profile)
+    assert len(shown) == 1
+    assert ('vmcpu.profiles.to_firecracker: profile broadwell-server keeps fields Firecracker sets itself, so its '
+            'guests see them differently: brand_string (Firecracker writes its own); fdp_excptn_only '
+            '(Firecracker sets it)') == shown[0]

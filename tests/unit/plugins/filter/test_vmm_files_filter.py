@@ -18,14 +18,16 @@ def profile(collection_root):
 
 
 def test_files_of_a_valid_profile(profile):
-    assert sorted(profile_vmm_files(profile, ['cloud_hypervisor'])) == ['skylake-server.cpuid.json']
+    assert sorted(profile_vmm_files(profile, ['cloud_hypervisor'])) == [
+        'skylake-server.cloud-hypervisor-cpus', 'skylake-server.cpuid.json']
 
 
 def test_warning_names_the_vmm_and_the_profile(profile, monkeypatch):
     shown = []
     monkeypatch.setattr(Display, 'warning', lambda self, message, *args, **kwargs: shown.append(message))
     files = profile_vmm_files(profile, ['qemu', 'cloud_hypervisor'])
-    assert sorted(files) == ['skylake-server.cpuid.json', 'skylake-server.qemu-cpu']
+    assert sorted(files) == ['skylake-server.cloud-hypervisor-cpus', 'skylake-server.cpuid.json',
+                             'skylake-server.qemu-cpu']
     assert len(shown) == 1 and shown[0].startswith(
         'vmcpu.profiles.vmm_files: qemu export of profile skylake-server keeps fields the -cpu argument cannot ask for (')
 

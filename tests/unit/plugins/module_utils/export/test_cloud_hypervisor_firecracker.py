@@ -14,8 +14,12 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hyperv
     apply_cloud_hypervisor, to_cloud_hypervisor,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
-    INDEXED_LEAVES, _in_range, apply_bitmap, bitmap, reported_subleaves, to_firecracker,
+    INDEXED_LEAVES, _in_range, apply_bitmap, bitmap, firecracker_overrides, firecracker_warning, reported_subleaves,
+    to_firecracker,
 )
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import fixed_bits
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 
 jsonschema = pytest.importorskip('jsonschema')
@@ -228,3 +232,44 @@ def test_bad_profiles(change, message):
 def test_not_a_profile():
     with pytest.raises(VmcpuError, match='Firecracker export needs a profile \\(a mapping\\), got list'):
         to_firecracker([])
+
+
+def test_cloud_hypervisor_states_the_physical_address_width(cases):
+    """cloud-hypervisor overwrites CPUID.0x80000008.EAX[7:0] with min(host, max_phys_bits): the export
+    names the option with the profile's width, which no source host is below."""
+    for profile, hosts in cases:
+        value, mask = _guest(profile)[(0x80000008, 0, 'eax')]
+        assert mask & 0xFF == 0xFF
+        assert to_cloud_hypervisor(profile)['cpus'] == 'max_phys_bits=%d' % (value & 0xFF), profile['name']
+        for registers in _views(hosts):
+            assert registers[('cpuid', 0x80000008, 0, 'eax')] & 0xFF >= value & 0xFF, profile['name']
+    loose = copy.deepcopy(cases[0][0])
+    for entry in loose['cpuid']:
+        if entry['leaf'] == '0x80000008' and entry['register'] == 'eax':
+            entry['mask'] = '0x%08x' % (int(entry['mask'], 16) & ~0xFF)
+    assert to_cloud_hypervisor(loose)['cpus'] is None
+
+
+# What Firecracker's CPUID normalisation forces after the template, by field name (its
+# docs/cpu_templates/cpuid-normalization.md and normalize.rs): the bit positions in the exporter are
+# checked against these names through the field table.
+FIRECRACKER_FORCED_BY_NAME = {
+    'GenuineIntel': {'pdcm': 0, 'tsc_deadline_timer': 1, 'ida': 0, 'epb': 0, 'fdp_excptn_only': 1,
+                     'zero_fcs_fds': 1, 'waitpkg': 0},
+    'AuthenticAMD': {'pdcm': 0, 'tsc_deadline_timer': 1, 'arch_capabilities': 0, 'topoext': 1},
+}
+
+
+def test_firecracker_overrides_are_named(cases):
+    for profile, hosts in cases:
+        fixed = fixed_bits(profile, field_index(VENDOR_IDS[profile['vendor']]))
+        wanted = {name for name, forced in FIRECRACKER_FORCED_BY_NAME[profile['vendor']].items()
+                  if name in fixed and fixed[name] != bool(forced)}
+        has_brand = any(int(e['value'], 16) for e in profile['cpuid'] if e['leaf'] in ('0x80000002', '0x80000003', '0x80000004'))
+        overrides = firecracker_overrides(profile)
+        assert set(overrides) == wanted | ({'brand_string'} if has_brand else set()), profile['name']
+        for name in wanted:
+            assert overrides[name] == 'Firecracker %s it' % ('sets' if FIRECRACKER_FORCED_BY_NAME[profile['vendor']][name] else 'clears')
+        warning = firecracker_warning(overrides)
+        assert (warning is None) == (not overrides)
+        assert warning is None or all(name in warning for name in overrides)

@@ -3,7 +3,8 @@
 """libvirt export, checked by the real libvirt tools for every bundled profile and profiles built from
 the real dumps in ``../shared``:
 
-- ``virt-xml-validate FILE domain`` accepts the ``<cpu>`` inside a minimal ``<domain type='kvm'>``;
+- ``virt-xml-validate FILE domain`` accepts the ``<cpu>`` and the ``<qemu:commandline>`` element inside
+  a minimal ``<domain type='kvm'>``;
 - ``virsh -c test:///default cpu-baseline --features`` expands the definition: the feature set the
   guest gets is exactly the profile's kept features by their libvirt names (no dropped feature on, no
   kept one missing). ``cpu-baseline`` reads host CPU descriptions, which take neither ``mode`` nor
@@ -12,7 +13,10 @@ the real dumps in ``../shared``:
   model alone, and for the model plus the required features (as plain host features; libvirt rejects an
   unknown name). The disable lines then remove features of libvirt's expansion of the model, as the
   domain XML documentation defines ``policy='disable'``; the test asserts that each of them is in that
-  expansion and each require line is not, so every line is needed;
+  expansion and each require line is not, so every line is needed. The guest gets the kept features
+  and ``hypervisor``, which QEMU sets in every guest;
+- the ``<qemu:commandline>`` element sets exactly the CPU properties of the QEMU export that ``<cpu>``
+  has no XML for, with the same values;
 - the warned names are exactly the kept features without a name in the installed CPU map;
 - the chosen model needs no more lines than any other model of the vendor, counted on libvirt's own
   expansion of every model.
@@ -30,12 +34,13 @@ import pytest
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import (
-    CPU_MAP_DIR, LIBVIRT_VENDORS, read_cpu_map, to_libvirt_xml,
+    CPU_MAP_DIR, LIBVIRT_VENDORS, QEMU_NAMESPACE, VMM_SET_FEATURES, read_cpu_map, to_libvirt_xml,
 )
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import ACCELERATOR_DEFAULTS, cpu_properties
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import profile_cpuid
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import fixed_value, profile_cpuid, profile_msrs
 
 DOMAIN = """<domain type='kvm'>
   <name>vmcpu-libvirt-export</name>
@@ -43,6 +48,7 @@ DOMAIN = """<domain type='kvm'>
   <os>
     <type arch='x86_64' machine='q35'>hvm</type>
   </os>
+%s
 %s
 </domain>
 """
@@ -111,7 +117,8 @@ def _kept(profile, cpu_map_names):
 def test_domain_validates(cases, xml_validate, tmp_path):
     for profile, exported in cases:
         path = tmp_path / ('%s.xml' % profile['name'])
-        path.write_text(DOMAIN % exported.xml)
+        assert exported.commandline, profile['name']
+        path.write_text(DOMAIN % (exported.xml, exported.commandline))
         _run([xml_validate, str(path), 'domain'], 'virt-xml-validate of profile %s' % profile['name'])
 
 
@@ -130,39 +137,75 @@ def test_shape(cases):
         assert policies == [('require', name) for name in exported.require] + [('disable', name) for name in exported.disable]
         assert exported.require == sorted(exported.require) and exported.disable == sorted(exported.disable)
         assert exported.xml == to_libvirt_xml(json.loads(json.dumps(profile))).xml  # stable
+        commandline = ET.fromstring(exported.commandline)
+        assert commandline.tag == '{%s}commandline' % QEMU_NAMESPACE
+        values = [arg.get('value') for arg in commandline]
+        assert values[::2] == ['-global'] * (len(values) // 2)
+        properties = dict(cpu_properties(profile))
+        assert 'phys-bits' in properties and {'level', 'xlevel', 'vendor'} <= set(properties), profile['name']
+        properties.pop('phys-bits')  # <maxphysaddr> carries it
+        assert values[1::2] == ['x86_64-cpu.%s=%s' % item for item in properties.items()], profile['name']
 
 
-def test_libvirt_expansion_is_the_profile(cases, cpu_map_names, virsh, tmp_path):
+def _left_to_host(profile):
+    """libvirt names of the fields the profile does not fix (kind vmm, policy passthrough)."""
+    table = field_index(VENDOR_IDS[profile['vendor']]).by_name
+    cpuid, msrs = profile_cpuid(profile), profile_msrs(profile)
+    return {f.libvirt_name for f in table.values() if fixed_value(f, cpuid, msrs) is None}
+
+
+def _qemu_expansion(generator, model, vendor, cpu_map_names):
+    """The libvirt names of what real QEMU turns on for libvirt's ``model`` (passed to -cpu as it is),
+    and of what KVM turns on in every model."""
+    table = field_index(VENDOR_IDS[vendor]).by_name
+    to_libvirt = {f.qemu_name.replace('_', '-'): f.libvirt_name for f in table.values()}
+    (props,) = generator.expand([(model, {})], 'static')
+    on = {prop for prop, value in props.items() if value is True} | ACCELERATOR_DEFAULTS
+    return {to_libvirt.get(prop, prop) for prop in on} & cpu_map_names
+
+
+def test_libvirt_expansion_is_the_profile(cases, cpu_map_names, virsh, generator, tmp_path):
     for profile, exported in cases:
         vendor = LIBVIRT_VENDORS[profile['vendor']]
         model = _expand(virsh, tmp_path, exported.model, vendor)
         with_required = _expand(virsh, tmp_path, exported.model, vendor, exported.require)
         assert with_required == model | set(exported.require), profile['name']
         assert not model & set(exported.require), (profile['name'], 'required although the model has it')
-        assert set(exported.disable) <= model, (profile['name'], 'disabled although the model lacks it')
+        # QEMU's model of the name may turn on more than libvirt's map says (QEMU's EPYC has topoext):
+        # the guest gets those unless they are disabled.
+        qemu = _qemu_expansion(generator, exported.model, profile['vendor'], cpu_map_names)
+        assert set(exported.disable) <= model | qemu, (profile['name'], 'disabled although the model lacks it')
         named, unnamed = _kept(profile, cpu_map_names)
+        assert not (qemu - model) - named - set(exported.disable) - set(VMM_SET_FEATURES) - _left_to_host(profile), (
+            profile['name'], 'QEMU turns on features the profile drops')
         guest = with_required - set(exported.disable)
-        assert guest == named, '%s: libvirt gives the guest -%s +%s' % (
+        assert guest == named | set(VMM_SET_FEATURES), '%s: libvirt gives the guest -%s +%s' % (
             profile['name'], sorted(named - guest), sorted(guest - named))
         dropped = {field_index(VENDOR_IDS[profile['vendor']]).by_name[name].libvirt_name for name in profile['disabled']}
         assert not guest & dropped, profile['name']
         assert exported.unnamed == unnamed, profile['name']
 
 
-def test_closest_model_by_libvirt_expansion(cases, cpu_map_names, virsh, tmp_path):
-    """The rule of the module doc, recomputed on libvirt's expansion of every model of the vendor; this
-    also checks our reading of the cpu_map models against libvirt's."""
+def test_closest_model_by_libvirt_expansion(cases, cpu_map_names, virsh, generator, tmp_path):
+    """The rule of the module doc, recomputed on libvirt's and QEMU's expansion of every model of the
+    vendor; this also checks our reading of the cpu_map models against libvirt's."""
     cpu_map = read_cpu_map()
+    (definitions,) = generator.qmp([{'execute': 'query-cpu-definitions'}])
+    qemu_names = {definition['name'] for definition in definitions}
     expanded = {}
     for model in cpu_map.models.values():
-        if model.vendor in LIBVIRT_VENDORS.values():
+        if model.vendor in LIBVIRT_VENDORS.values() and model.name in qemu_names:
             expanded[model.name] = (model.vendor, _expand(virsh, tmp_path, model.name, model.vendor))
             assert expanded[model.name][1] == model.features, model.name
     for profile, exported in cases:
         named, unnamed = _kept(profile, cpu_map_names)
-        ranks = sorted((len(named - features) + len(features - named), len(features - named), name)
-                       for name, (vendor, features) in expanded.items() if vendor == LIBVIRT_VENDORS[profile['vendor']])
-        assert ranks[0][2] == exported.model, (profile['name'], ranks[:3])
+        left = _left_to_host(profile)
+        ranks = []
+        for name, (vendor, features) in expanded.items():
+            if vendor == LIBVIRT_VENDORS[profile['vendor']]:
+                disable = (features | _qemu_expansion(generator, name, profile['vendor'], cpu_map_names)) - named - left
+                ranks.append((len(named - features) + len(disable), len(disable), name))
+        assert min(ranks)[2] == exported.model, (profile['name'], sorted(ranks)[:3])
 
 
 def test_passthrough_model_feature_gets_no_line(real_dump_facts):
@@ -212,26 +255,39 @@ def test_inherited_models_and_tie_break(tmp_path):
     assert cpu_map.models['Base'] == ('Base', 'Intel', frozenset({'fpu'}))  # removed='yes' is not in the model
     assert cpu_map.models['Child'] == ('Child', 'Intel', frozenset({'fpu', 'avx2'}))
     assert cpu_map.models['Generic'].vendor is None
-    assert to_libvirt_xml(_profile(['fpu', 'avx2']), directory).model == 'Child'  # 0 lines, name before Zeta
-    exported = to_libvirt_xml(_profile(['fpu']), directory)
+    qemu = dict.fromkeys(('Base', 'Child', 'Zeta', 'Generic'), frozenset())
+    assert to_libvirt_xml(_profile(['fpu', 'avx2']), directory, qemu).model == 'Child'  # 0 lines, name before Zeta
+    exported = to_libvirt_xml(_profile(['fpu']), directory, qemu)
     assert (exported.model, exported.require, exported.disable) == ('Base', [], [])
     # Unknown to this map: warned, never required.
-    assert to_libvirt_xml(_profile(['fpu', 'sse2']), directory).unnamed == ['sse2']
+    assert to_libvirt_xml(_profile(['fpu', 'sse2']), directory, qemu).unnamed == ['sse2']
     assert read_cpu_map(directory) is cpu_map  # read once per (path, mtime)
+
+
+def test_what_qemu_makes_of_a_model_counts(tmp_path):
+    """QEMU's model of a name may turn on more than libvirt's map says: a dropped feature it turns on is
+    disabled, and a model QEMU does not have is no candidate."""
+    directory = _tiny_map(tmp_path, [('Base', 'Intel', None, ['fpu'], []), ('Zeta', 'Intel', None, ['fpu'], [])])
+    exported = to_libvirt_xml(_profile(['fpu']), directory, {'Base': frozenset(['avx2']), 'Zeta': frozenset(['fpu'])})
+    assert (exported.model, exported.disable) == ('Zeta', [])
+    exported = to_libvirt_xml(_profile(['fpu']), directory, {'Base': frozenset(['avx2'])})
+    assert (exported.model, exported.disable) == ('Base', ['avx2'])
+    with pytest.raises(VmcpuError, match='has no x86 CPU model of vendor Intel that QEMU 7.2.22 has'):
+        to_libvirt_xml(_profile(['fpu']), directory, {})
 
 
 @pytest.mark.parametrize('change, message', [
     ({'vendor': 'CentaurHauls'}, "profile p has CPU vendor 'CentaurHauls', which libvirt cannot express " +
                                  '(supported: AuthenticAMD, GenuineIntel)'),
     ({'hypervisor': 'hvf'}, "profile p is for hypervisor 'hvf'; libvirt profiles are for KVM only"),
-    ({'vendor': 'AuthenticAMD'}, 'profile p: the libvirt CPU map %s has no x86 CPU model of vendor AMD'),
+    ({'vendor': 'AuthenticAMD'}, 'profile p: the libvirt CPU map %s has no x86 CPU model of vendor AMD that QEMU'),
     ({'features': ['fpu', 'warp_drive']}, 'profile p keeps features the GenuineIntel field table does not know: warp_drive'),
 ])
 def test_bad_profiles(change, message, tmp_path):
     directory = _tiny_map(tmp_path, [('Base', 'Intel', None, ['fpu'], [])])
     profile = dict(_profile(), **change)
     with pytest.raises(VmcpuError, match=re.escape(message.replace('%s', directory))):
-        to_libvirt_xml(profile, directory)
+        to_libvirt_xml(profile, directory, {'Base': frozenset()})
 
 
 def test_bad_cpu_maps(tmp_path):

@@ -6,11 +6,9 @@ the captured model data matches the installed QEMU; the docs list what the code 
 fails by message."""
 
 import copy
-import importlib.util
 import json
 import os
 import re
-import shutil
 
 import pytest
 
@@ -26,17 +24,6 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import
 
 def _kvm_usable():
     return os.access('/dev/kvm', os.R_OK | os.W_OK)
-
-
-@pytest.fixture(scope='module')
-def generator(collection_root):
-    """scripts/qemu-cpu-models.py as a module (its QMP client); skips without qemu-system-x86_64."""
-    if shutil.which('qemu-system-x86_64') is None:
-        pytest.skip('qemu-system-x86_64 is not installed (Debian package qemu-system-x86)')
-    spec = importlib.util.spec_from_file_location('qemu_cpu_models_script', str(collection_root / 'scripts' / 'qemu-cpu-models.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')

@@ -10,7 +10,8 @@ import pytest
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import to_firecracker
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
+    firecracker_overrides, firecracker_warning, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files import EXPORTERS, vmm_files
@@ -23,11 +24,16 @@ def profile(collection_root):
 
 def test_file_names_and_content(profile):
     files, warnings = vmm_files(profile, ['firecracker', 'cloud_hypervisor'])
-    assert sorted(files) == ['skylake-server.cpuid.json', 'skylake-server.firecracker.json'] and warnings == {}
+    assert sorted(files) == ['skylake-server.cloud-hypervisor-cpus', 'skylake-server.cpuid.json',
+                             'skylake-server.firecracker.json']
     assert json.loads(files['skylake-server.cpuid.json']) == to_cloud_hypervisor(profile)['cpuid']
+    assert files['skylake-server.cloud-hypervisor-cpus'] == to_cloud_hypervisor(profile)['cpus'] + '\n'
     assert json.loads(files['skylake-server.firecracker.json']) == to_firecracker(profile)
-    for text in files.values():
-        assert text.endswith('}\n') and '\n  "' in text  # two-space indent, final newline
+    for name in ('skylake-server.cpuid.json', 'skylake-server.firecracker.json'):
+        assert files[name].endswith('}\n') and '\n  "' in files[name]  # two-space indent, final newline
+    # Firecracker writes its own brand string: warned, naming the field.
+    assert warnings == {'firecracker': firecracker_warning(firecracker_overrides(profile))}
+    assert 'brand_string (Firecracker writes its own)' in warnings['firecracker']
 
 
 def test_qemu_and_libvirt_files_carry_the_exports_and_their_warnings(profile):
@@ -35,7 +41,8 @@ def test_qemu_and_libvirt_files_carry_the_exports_and_their_warnings(profile):
         pytest.skip('no libvirt CPU map at %s (Debian package libvirt0)' % CPU_MAP_DIR)
     files, warnings = vmm_files(profile, ['qemu', 'libvirt'])
     qemu, libvirt = to_qemu_cpu(profile), to_libvirt_xml(profile)
-    assert files == {'skylake-server.qemu-cpu': qemu.argument + '\n', 'skylake-server.libvirt.xml': libvirt.xml + '\n'}
+    assert files == {'skylake-server.qemu-cpu': qemu.argument + '\n', 'skylake-server.libvirt.xml': libvirt.xml + '\n',
+                     'skylake-server.libvirt-qemu.xml': libvirt.commandline + '\n'}
     # Both have kept fields they cannot name (XSAVE state components at least): one warning each,
     # naming those fields.
     assert sorted(warnings) == ['libvirt', 'qemu']

@@ -15,7 +15,8 @@ description:
     masked form one group; a hybrid host (performance and efficiency cores) reports one group per
     core type with its CPU numbers. No CPU is silently left out.
   - With O(src), describes the host from a dump file on the managed node instead (raw output of the
-    C(cpuid -r) tool, libvirt cputestdata XML or AIDA64 text, detected from the content), so
+    C(cpuid -r) tool, libvirt cputestdata XML, AIDA64 text or full report, or libcpuid raw data,
+    detected from the content), so
     unreachable or future hosts can take part in a cluster profile.
   - The facts are returned under C(ansible_facts.vmcpu), so fact caching keeps them. Their layout is
     versioned (RV(ansible_facts.vmcpu.schema_version)) and described by the JSON Schema
@@ -29,7 +30,12 @@ options:
     description:
       - Path of a CPUID dump file on the managed node to import instead of reading the live host.
       - Accepted formats, detected from the content, not the name - the raw output of C(cpuid -r)
-        (all CPUs or C(-1)), libvirt C(tests/cputestdata) XML, and AIDA64 CPUID text.
+        (all CPUs or C(-1)), libvirt C(tests/cputestdata) XML, AIDA64 CPUID text and AIDA64 full reports
+        (as InstLatx64 publishes them; their feature MSRs are read too), and libcpuid's raw data
+        (C(basic_cpuid[N]=...)).
+      - A dump that tells how many logical CPUs there are (AIDA64's All CPUs list, or else the topology
+        leaf 0x1F/0xB of an AIDA64 dump) must hold them all; a missing CPU is refused naming it. A raw
+        C(cpuid -r) dump cannot tell a CPU cut off from one that was offline, so it is taken as it is.
       - The collection's playbooks pass the host variable C(cpu_facts_src) here.
     type: path
   method:

@@ -75,42 +75,22 @@ def module_environment():
 SHARED_ROOT = Path(os.environ.get('VMCPU_SHARED') or COLLECTION_ROOT.parent / 'shared')
 DUMPS_ROOT = SHARED_ROOT / 'testdata' / 'cpuid'
 
-# Real dumps of ../shared that the importer refuses today, with the start of its message: the
-# variants issue 13 adds (AIDA64 full reports and their older header, `allcpu:` lines, libcpuid's raw
-# format, a complete dump judged truncated). Tests over "every dump" leave them out, and
-# test_dump_import checks that each one is still refused with that one-line message: an entry must go
-# when its format is imported.
-REFUSED_DUMPS = {
-    'instlatx64/AuthenticAMD0A10F11_K19_Genoa_02_CPUID.txt': "garbage line 'allcpu: Package 0",
-    'instlatx64/AuthenticAMD0A20F12_K19_Vermeer_03_CPUID.txt': "unknown dump format, the file starts with '------[ Versions ]",
-    'instlatx64/GenuineIntel0050654_SkylakeXeon_CPUID8.txt': "unknown dump format, the file starts with '------[ Logical CPU #0 ]",
-    'instlatx64/GenuineIntel00A0671_RocketLake_01_CPUID.txt': "unknown dump format, the file starts with '------[ Versions ]",
-    'instlatx64/GenuineIntel00B06A3_RaptorLakeP_01_CPUID.txt': "garbage line 'allcpu: Package 0",
-    'libcpuid/11th-gen-intel-core-i5-1135g7.test': 'CPU 0 ends before leaf 0x1b, the last one leaf 0x0 announces',
-    'libcpuid/hygon-c86-7185-32-core-processor.test': "unknown dump format, the file starts with 'basic_cpuid[0]=",
-}
 
-
-def _shared_dump_files(refused):
-    """The dump files of ../shared that the importer takes (``refused`` False) or refuses today."""
-    found = sorted(path for path in DUMPS_ROOT.rglob('*') if path.is_file()) if DUMPS_ROOT.is_dir() else []
-    return [path for path in found if (path.relative_to(DUMPS_ROOT).as_posix() in REFUSED_DUMPS) == refused]
+def _shared_dump_files():
+    """Every dump file of ../shared (none when it is absent)."""
+    return sorted(path for path in DUMPS_ROOT.rglob('*') if path.is_file()) if DUMPS_ROOT.is_dir() else []
 
 
 def pytest_generate_tests(metafunc):
-    """Tests taking ``shared_dump`` run once per dump the importer takes (its path), tests taking
-    ``refused_dump`` once per dump of ``REFUSED_DUMPS`` (its path and the expected message); both skip
-    with the reason when ../shared is absent. Tests taking ``qemu_fleet`` run once per
-    ``QEMU_MODEL_FLEETS`` entry (its name and models)."""
+    """Tests taking ``shared_dump`` run once per dump of ../shared (its path), and skip with the reason
+    when ../shared is absent. Tests taking ``qemu_fleet`` run once per ``QEMU_MODEL_FLEETS`` entry
+    (its name and models)."""
     if 'qemu_fleet' in metafunc.fixturenames:
         metafunc.parametrize('qemu_fleet', sorted(QEMU_MODEL_FLEETS.items()), ids=sorted(QEMU_MODEL_FLEETS))
-    for argument, refused in (('shared_dump', False), ('refused_dump', True)):
-        if argument in metafunc.fixturenames:
-            params = [pytest.param((path, REFUSED_DUMPS[path.relative_to(DUMPS_ROOT).as_posix()]) if refused else path,
-                                   id=path.name)
-                      for path in _shared_dump_files(refused)]
-            metafunc.parametrize(argument, params or [pytest.param(None, marks=pytest.mark.skip(
-                reason='no shared dumps under %s (a clone without ../shared; set VMCPU_SHARED to its path)' % DUMPS_ROOT))])
+    if 'shared_dump' in metafunc.fixturenames:
+        params = [pytest.param(path, id=path.name) for path in _shared_dump_files()]
+        metafunc.parametrize('shared_dump', params or [pytest.param(None, marks=pytest.mark.skip(
+            reason='no shared dumps under %s (a clone without ../shared; set VMCPU_SHARED to its path)' % DUMPS_ROOT))])
 
 
 @pytest.fixture(scope='session')
@@ -131,8 +111,8 @@ def shared_dumps_root():
 
 @pytest.fixture(scope='session')
 def dump_paths(shared_dir):
-    """Every real CPU dump of ../shared that the importer takes (``REFUSED_DUMPS`` left out)."""
-    return _shared_dump_files(refused=False)
+    """Every real CPU dump of ../shared."""
+    return _shared_dump_files()
 
 
 @pytest.fixture(scope='session')

@@ -111,6 +111,8 @@ def reported_subleaves(register_maps):
     return common or set()
 
 
+# The vendors Firecracker runs on (its CPUID normalisation refuses any other host).
+FIRECRACKER_VENDORS = ('GenuineIntel', 'AuthenticAMD')
 # Bits Firecracker's normalisation sets (1) or clears (0) whatever the template says, as (leaf,
 # sub-leaf, register, bit, value): for every vendor, then per vendor (Firecracker 1.x source).
 FIRECRACKER_FORCED = {
@@ -156,7 +158,7 @@ def firecracker_warning(overrides):
 def to_firecracker(profile, reported=()):
     """The Firecracker custom CPU template of ``profile`` (see the module doc); ``reported`` is an
     iterable of (leaf, sub-leaf) every target host reports, zeroed when the profile does not keep them."""
-    check_exportable(profile, 'Firecracker', VENDOR_IDS)
+    check_exportable(profile, 'Firecracker', FIRECRACKER_VENDORS)
     by_subleaf = {}
     for (leaf, subleaf, register), entry in profile_cpuid(profile).items():
         by_subleaf.setdefault((leaf, subleaf), {})[register] = entry

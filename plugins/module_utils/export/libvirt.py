@@ -65,7 +65,7 @@ Why this shape:
   features newer than the map) cannot be required: they are returned in ``unnamed`` for the caller to
   warn about; ``docs/docsite/rst/libvirt.rst`` says what they are.
 
-Only ``GenuineIntel`` and ``AuthenticAMD`` profiles for KVM can be expressed; anything else, a
+Only ``GenuineIntel``, ``AuthenticAMD`` and ``HygonGenuine`` profiles for KVM can be expressed; anything else, a
 feature name the field table does not know, or a CPU map without a model of the vendor raises
 ``VmcpuError``. The profile is expected to be schema-valid (the filter validates it first).
 """
@@ -88,7 +88,7 @@ CPU_MAP_DIR = '/usr/share/libvirt/cpu_map'
 # The Debian package that ships CPU_MAP_DIR (``dpkg -S /usr/share/libvirt/cpu_map``).
 CPU_MAP_PACKAGE = 'libvirt0'
 # Profile vendor string -> libvirt's vendor name (cpu_map/x86_vendors.xml).
-LIBVIRT_VENDORS = {'GenuineIntel': 'Intel', 'AuthenticAMD': 'AMD'}
+LIBVIRT_VENDORS = {'GenuineIntel': 'Intel', 'AuthenticAMD': 'AMD', 'HygonGenuine': 'Hygon'}
 # Features QEMU sets in every guest whatever the model (the profile leaves them to the VMM).
 VMM_SET_FEATURES = ('hypervisor',)
 QEMU_NAMESPACE = 'http://libvirt.org/schemas/domain/qemu/1.0'
@@ -245,8 +245,10 @@ def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
     turns on for each model name (``qemu_model_features()`` by default)."""
     check_exportable(profile, 'libvirt', LIBVIRT_VENDORS)
     name = profile.get('name', '(unnamed)')
-    table = field_index(VENDOR_IDS[profile['vendor']]).by_name
-    kept = profile.get('features') or []
+    index = field_index(VENDOR_IDS[profile['vendor']])
+    table = index.by_name
+    # A profile of an earlier release may keep a feature by its former name.
+    kept = [index.resolve(feature) or feature for feature in profile.get('features') or []]
     unknown = sorted(feature for feature in kept if feature not in table)
     if unknown:
         raise VmcpuError('profile %s keeps features the %s field table does not know: %s.'

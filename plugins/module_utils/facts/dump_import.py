@@ -2,15 +2,28 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Offline import of CPUID dump files into a ``CpuidDump``.
 
-Three formats are accepted, told apart by their content, never by the file name:
+Four formats are accepted, told apart by their content, never by the file name:
 
 - ``cpuid_raw``: the output of the Debian ``cpuid -r`` tool (``CPU N:`` headers, or ``CPU:`` / no
   header at all for ``cpuid -r -1``, then one ``0xLEAF 0xSUB: eax=... ebx=... ecx=... edx=...`` line
   per leaf). ``cpuid -r -k`` prints the same lines, so it needs nothing extra.
 - ``libvirt_xml``: libvirt cputestdata, ``<cpudata arch='x86'>`` with ``<cpuid .../>`` and
   ``<msr .../>`` elements; it describes one logical CPU, numbered 0.
-- ``aida64``: AIDA64 CPUID text as kept by libcpuid, one ``------[ CPUID Registers / Logical CPU #N ]``
-  section per logical CPU; a line of dashes ends the dump and libcpuid's decode that follows is ignored.
+- ``aida64``: AIDA64 CPUID text: the CPUID dump libcpuid keeps, or AIDA64's full report as InstLatx64
+  publishes it. One ``------[ CPUID Registers / Logical CPU #N ]------`` section per logical CPU
+  (``------[ Logical CPU #N ]------`` in older reports) with its ``CPUID`` lines, an ``allcpu:`` line
+  (package, core, thread) and free-text cache lines; ``------[ MSR Registers / Logical CPU #N ]------``
+  sections (``MSR 0000010A: hhhh-hhhh-hhhh-hhhh``), read from the lowest-numbered CPU, where an MSR
+  AIDA64 sampled several times with different values is a counter, not a feature MSR, and is left
+  out; an ``------[ All CPUs ]------`` list of every logical CPU, which must match the CPUID sections.
+  Other sections of a full report (versions, motherboard, ...) are skipped whole. A line of dashes
+  alone ends the dump (libcpuid's decode follows it). AIDA64 prints
+  the basic leaves it knows, then the extended ones: a CPU whose extended leaves reach the announced
+  maximum is whole even when basic leaves near the top were not printed.
+- ``libcpuid_raw``: libcpuid's own raw data text (``basic_cpuid[N]=eax ebx ecx edx``, ``ext_cpuid[N]``,
+  and the sub-leaf tables ``intel_fn4``, ``intel_fn11``, ``intel_fn12h``, ``intel_fn14h``,
+  ``amd_fn8000001dh``) of one logical CPU; a line of dashes ends it (libcpuid's decode follows).
+  libcpuid reads only sub-leaf 0 of the other leaves (no XSAVE sub-leaves of leaf 0xD).
 
 Anything wrong with a file is raised as ``DumpFormatError`` with a one-line message naming the file and,
 where it applies, the line; ``load_dump`` lets no other exception out for bad content.
@@ -29,9 +42,9 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.input_file import I
 # reading it whole would only burn memory on a managed node.
 MAX_DUMP_BYTES = 64 * 1024 * 1024
 
-FORMATS = ('cpuid_raw', 'libvirt_xml', 'aida64')
-_FORMATS_ACCEPTED = ('raw `cpuid -r` output (cpuid_raw), libvirt cputestdata XML (libvirt_xml) '
-                     'or AIDA64 CPUID text (aida64)')
+FORMATS = ('cpuid_raw', 'libvirt_xml', 'aida64', 'libcpuid_raw')
+_FORMATS_ACCEPTED = ('raw `cpuid -r` output (cpuid_raw), libvirt cputestdata XML (libvirt_xml), '
+                     'AIDA64 CPUID text or report (aida64) or libcpuid raw data (libcpuid_raw)')
 
 # Offending text is quoted in messages, but never so much that the message stops being one short line.
 _QUOTE_MAX = 60
@@ -44,12 +57,37 @@ _RAW_LEAF = re.compile(r'^0x%s\s+0x([0-9a-fA-F]{1,8}):\s+eax=0x%s\s+ebx=0x%s\s+e
 # Shape of a raw leaf line ('H' = any hex digit), to tell a line cut short from garbage.
 _RAW_LEAF_SHAPE = '0xHHHHHHHH 0xHH: eax=0xHHHHHHHH ebx=0xHHHHHHHH ecx=0xHHHHHHHH edx=0xHHHHHHHH'
 
-_AIDA_SECTION = re.compile(r'^-+\[ CPUID Registers / Logical CPU #(\d+) \]-*$')
+_AIDA_HEADER = re.compile(r'^-+\[ (.+?) \]-*$')
+_AIDA_CPUID_SECTION = re.compile(r'^(?:CPUID Registers / )?Logical CPU #(\d+)$')
+_AIDA_MSR_SECTION = re.compile(r'^MSR Registers(?: / Logical CPU #(\d+))?$')
+_AIDA_ALL_CPUS = 'All CPUs'
 _AIDA_END = re.compile(r'^-{3,}$')
 _AIDA_LEAF = re.compile(r'^CPUID %s: %s-%s-%s-%s' % ((_HEX8,) * 5))
 _AIDA_LEAF_SHAPE = 'CPUID HHHHHHHH: HHHHHHHH-HHHHHHHH-HHHHHHHH-HHHHHHHH'
 _AIDA_SUBLEAF_TAG = re.compile(r'^\[SL ([0-9a-fA-F]{2})\]')
 _AIDA_SUBLEAF_SHAPE = '[SL HH]'
+_AIDA_ALLCPU = re.compile(r'^allcpu: Package \d+ / Core \d+ / Thread \d+: \w[\w ,-]*$')
+_AIDA_CACHE_TEXT = re.compile(r'^L\d\s+[A-Za-z. ]+Cache:')
+_AIDA_CPU_LIST = re.compile(r'^CPU\s+(\d+): APICID\s+\d+ / Package \d+ / Core\s+\d+ / Thread \d+: ')
+_HEX4 = r'([0-9a-fA-F]{4})'
+_AIDA_MSR = re.compile(r'^MSR ([0-9a-fA-F]{8}): (?:%s-%s-%s-%s(?:\s+\[.*)?|< FAILED >)$' % ((_HEX4,) * 4))
+
+_LIBVIRT_HEX32 = re.compile(r'^(?:0[xX])?[0-9a-fA-F]{1,8}$')
+_LIBCPUID_LINE = re.compile(r'^([a-z_0-9]+)\[(\d+)\]=%s %s %s %s$' % ((_HEX8,) * 4))
+# libcpuid's raw tables: name -> (leaf of entry N, sub-leaf of entry N).
+_LIBCPUID_TABLES = {
+    'basic_cpuid': lambda n: (n, 0),
+    'ext_cpuid': lambda n: (0x80000000 + n, 0),
+    'intel_fn4': lambda n: (0x4, n),
+    'intel_fn11': lambda n: (0xB, n),
+    'intel_fn12h': lambda n: (0x12, n),
+    'intel_fn14h': lambda n: (0x14, n),
+    'amd_fn8000001dh': lambda n: (0x8000001D, n),
+}
+# Leaves whose sub-leaves a table of their own holds; basic_cpuid/ext_cpuid repeat their sub-leaf 0
+# with whatever ECX libcpuid happened to pass.
+_LIBCPUID_INDEXED = {'intel_fn4': 0x4, 'intel_fn11': 0xB, 'intel_fn12h': 0x12, 'intel_fn14h': 0x14,
+                     'amd_fn8000001dh': 0x8000001D}
 
 
 def load_dump(path) -> CpuidDump:
@@ -63,7 +101,7 @@ def load_dump(path) -> CpuidDump:
     lines = _lines(path, data)
     dump_format = _detect_format(path, lines)
     cpus, msrs = _PARSERS[dump_format](path, lines)
-    _check_cpus(path, cpus)
+    _check_cpus(path, cpus, dump_format)
     return CpuidDump(cpus={cpu: dict(ledger.values) for cpu, ledger in cpus.items()},
                      source='%s:%s' % (dump_format, path),
                      msrs=msrs,
@@ -103,8 +141,10 @@ def _detect_format(path, lines):
     number, first = next(_nonblank_lines(lines))
     if first.startswith('<'):
         return 'libvirt_xml'
-    if _AIDA_SECTION.match(first):
+    if _AIDA_HEADER.match(first):
         return 'aida64'
+    if _LIBCPUID_LINE.match(first):
+        return 'libcpuid_raw'
     # A first leaf line cut short still says cpuid_raw once its leaf number ('0xLLLLLLLL') is whole.
     if (_RAW_CPU_HEADER.match(first) or _RAW_LEAF.match(first)
             or (len(first) >= 10 and _is_cut_short(first, _RAW_LEAF_SHAPE))):
@@ -222,36 +262,145 @@ def _parse_cpuid_raw(path, lines):
 
 
 def _parse_aida64(path, lines):
-    """Parse AIDA64 CPUID text; returns ({cpu: ledger}, {}) as AIDA64 records no MSRs."""
-    cpus = {}
-    current = None
+    """Parse AIDA64 CPUID text or a full AIDA64 report; returns ({cpu: ledger}, {msr index: value})."""
+    cpus, msr_sections, listed = {}, {}, {}
+    section, current = None, None
     for number, text in _nonblank_lines(lines):
         if _AIDA_END.match(text):
             break
-        section = _AIDA_SECTION.match(text)
-        if section:
-            current = _cpu_ledger(path, cpus, int(section.group(1)), number)
+        header = _AIDA_HEADER.match(text)
+        if header:
+            section, current = _aida_section(path, cpus, msr_sections, header.group(1), number)
             continue
-        leaf_line = _AIDA_LEAF.match(text)
-        if not leaf_line:
-            raise _bad_line(path, number, text, _is_cut_short(text, _AIDA_LEAF_SHAPE),
-                            "a 'CPUID LLLLLLLL: EAX-EBX-ECX-EDX [SL nn]' line or a "
-                            "'------[ CPUID Registers / Logical CPU #N ]------' header")
-        # Comments in brackets follow the registers ('[GenuineIntel]', '[L1D: 48 KB]', even
-        # unbalanced ones); only a leading '[SL nn]' carries data.
-        comment = text[leaf_line.end():].strip()
-        subleaf = 0
-        if comment.startswith('[SL'):
-            tag = _AIDA_SUBLEAF_TAG.match(comment)
-            if not tag:
-                raise _bad_line(path, number, text, _is_cut_short(comment, _AIDA_SUBLEAF_SHAPE),
-                                "a sub-leaf tag '[SL nn]' after the registers")
-            subleaf = int(tag.group(1), 16)
-        elif comment and not comment.startswith('['):
-            raise DumpFormatError(path, 'garbage after the registers: %s, expected a comment in '
-                                        'brackets' % _quote(comment), number)
-        leaf, eax, ebx, ecx, edx = (int(group, 16) for group in leaf_line.groups())
-        current.put((leaf, subleaf), (eax, ebx, ecx, edx), number)
+        if section == 'cpuid':
+            _aida_cpuid_line(path, current, number, text)
+        elif section == 'msr':
+            _aida_msr_line(path, current, number, text)
+        elif section == 'all':
+            cpu = _AIDA_CPU_LIST.match(text)
+            if not cpu:
+                raise _bad_line(path, number, text, False, "a line 'CPU N: APICID a / Package p / Core c / "
+                                                           "Thread t: ...' of the All CPUs list")
+            listed[int(cpu.group(1))] = number
+        elif section is None:
+            raise _bad_line(path, number, text, False, "a '------[ ... ]------' section header first")
+    missing = sorted(set(listed) - set(cpus))
+    if missing:
+        raise DumpFormatError(path, "the All CPUs list names %d logical CPUs, but the dump has no CPUID registers of "
+                                    "CPU %s (truncated dump?)" % (len(listed), _cpu_ranges(missing)),
+                              listed[missing[0]])
+    # AIDA64 dumps every logical CPU it sees, and its All CPUs list says which those were (Windows may
+    # show it fewer). Without the list, fewer CPUs than one package holds means the file was cut; a
+    # CPU cut short inside its section says more, so that is looked for first.
+    _check_cpus(path, cpus, 'aida64')
+    per_package = _logical_per_package(cpus[min(cpus)].values) if cpus and not listed else None
+    if per_package and len(cpus) < per_package[0]:
+        raise DumpFormatError(path, 'CPUID leaf 0x%x of CPU %d counts %d logical CPUs in a package, but the dump has %d '
+                                    '(CPU %s missing; truncated dump?)'
+                              % (per_package[1], min(cpus), per_package[0], len(cpus),
+                                 _cpu_ranges(sorted(set(range(per_package[0])) - set(cpus))) or 'numbers'),
+                              cpus[max(cpus)].last_line())
+    samples = msr_sections[min(msr_sections)] if msr_sections else {}
+    return cpus, {index: values.pop() for index, values in samples.items() if len(values) == 1}
+
+
+def _aida_section(path, cpus, msr_sections, title, number):
+    """``(kind, ledger)`` of the section ``title`` starts: 'cpuid', 'msr', 'all' or 'skip'."""
+    cpuid = _AIDA_CPUID_SECTION.match(title)
+    if cpuid:
+        return 'cpuid', _cpu_ledger(path, cpus, int(cpuid.group(1)), number)
+    msr = _AIDA_MSR_SECTION.match(title)
+    if msr:
+        return 'msr', msr_sections.setdefault(int(msr.group(1) or 0), {})
+    return ('all' if title == _AIDA_ALL_CPUS else 'skip'), None
+
+
+def _aida_cpuid_line(path, current, number, text):
+    if _AIDA_ALLCPU.match(text) or _AIDA_CACHE_TEXT.match(text):
+        return  # where the CPU sits, and AIDA64's decode of the cache leaves
+    leaf_line = _AIDA_LEAF.match(text)
+    if not leaf_line:
+        raise _bad_line(path, number, text, _is_cut_short(text, _AIDA_LEAF_SHAPE),
+                        "a 'CPUID LLLLLLLL: EAX-EBX-ECX-EDX [SL nn]' line or a "
+                        "'------[ CPUID Registers / Logical CPU #N ]------' header")
+    # Comments in brackets follow the registers ('[GenuineIntel]', '[L1D: 48 KB]', even
+    # unbalanced ones); only a leading '[SL nn]' carries data.
+    comment = text[leaf_line.end():].strip()
+    subleaf = 0
+    if comment.startswith('[SL'):
+        tag = _AIDA_SUBLEAF_TAG.match(comment)
+        if not tag:
+            raise _bad_line(path, number, text, _is_cut_short(comment, _AIDA_SUBLEAF_SHAPE),
+                            "a sub-leaf tag '[SL nn]' after the registers")
+        subleaf = int(tag.group(1), 16)
+    elif comment and not comment.startswith('['):
+        raise DumpFormatError(path, 'garbage after the registers: %s, expected a comment in '
+                                    'brackets' % _quote(comment), number)
+    leaf, eax, ebx, ecx, edx = (int(group, 16) for group in leaf_line.groups())
+    current.put((leaf, subleaf), (eax, ebx, ecx, edx), number)
+
+
+def _aida_msr_line(path, samples, number, text):
+    """Record the value of an MSR line in ``samples`` ({index: set of values seen})."""
+    if not text.startswith('MSR '):
+        return  # AIDA64's clock measurements between the MSR lines
+    msr = _AIDA_MSR.match(text)
+    if not msr:
+        raise _bad_line(path, number, text, False, "an MSR line 'MSR IIIIIIII: hhhh-hhhh-hhhh-hhhh' or "
+                                                   "'MSR IIIIIIII: < FAILED >'")
+    if msr.group(2) is not None:  # None on '< FAILED >': AIDA64 could not read that MSR
+        samples.setdefault(int(msr.group(1), 16), set()).add(int(''.join(msr.groups()[1:]), 16))
+
+
+def _logical_per_package(leaves):
+    """``(logical CPUs in a package, leaf)`` from the extended topology leaf (0x1F, else 0xB): the
+    count of its last level (sub-leaf with a level type), or None without one."""
+    for leaf in (0x1F, 0xB):
+        if leaves.get((0, 0), (0,))[0] < leaf or (leaf, 0) not in leaves:
+            continue
+        count = None
+        for subleaf in range(8):
+            eax, ebx, ecx, _edx = leaves.get((leaf, subleaf), (0, 0, 0, 0))
+            if not ecx >> 8 & 0xFF:
+                break
+            count = ebx & 0xFFFF
+        if count:
+            return count, leaf
+    return None
+
+
+def _cpu_ranges(numbers):
+    """'#12-15' or '#3, #7' for sorted CPU numbers."""
+    runs, start = [], numbers[0]
+    for previous, number in zip(numbers, numbers[1:] + [None]):
+        if number != previous + 1:
+            runs.append('#%d' % start if start == previous else '#%d-%d' % (start, previous))
+            start = number
+    return ', '.join(runs)
+
+
+def _parse_libcpuid_raw(path, lines):
+    """Parse libcpuid's raw data text (one logical CPU); returns ({0: ledger}, {})."""
+    entries = []
+    for number, text in _nonblank_lines(lines):
+        if _AIDA_END.match(text):
+            break
+        line = _LIBCPUID_LINE.match(text)
+        if not line:
+            raise _bad_line(path, number, text, False, "a libcpuid raw line 'basic_cpuid[N]=eax ebx ecx edx'")
+        table = line.group(1)
+        if table not in _LIBCPUID_TABLES:
+            raise DumpFormatError(path, 'unknown libcpuid table %s, known are %s' % (
+                _quote(table), ', '.join(sorted(_LIBCPUID_TABLES))), number)
+        entries.append((number, table, int(line.group(2)), [int(group, 16) for group in line.groups()[2:]]))
+    indexed = {_LIBCPUID_INDEXED[table] for _number, table, _n, _regs in entries if table in _LIBCPUID_INDEXED}
+    cpus = {}
+    ledger = _cpu_ledger(path, cpus, 0, entries[0][0] if entries else 1)
+    for number, table, n, registers in entries:
+        leaf, subleaf = _LIBCPUID_TABLES[table](n)
+        if table in ('basic_cpuid', 'ext_cpuid') and leaf in indexed:
+            continue
+        ledger.put((leaf, subleaf), tuple(registers), number)
     return cpus, {}
 
 
@@ -266,13 +415,14 @@ def _parse_libvirt_xml(path, lines):
     open_elements = []
 
     def attributes(name, attrs, wanted):
-        try:
-            return [int(attrs[attr], 16) for attr in wanted]
-        except (KeyError, ValueError):
-            given = ' '.join("%s='%s'" % item for item in sorted(attrs.items()))
-            raise DumpFormatError(path, '<%s> needs hexadecimal attributes %s, got %s'
-                                  % (name, ', '.join(wanted), _quote(given)),
-                                  parser.CurrentLineNumber) from None
+        # Each a 32-bit register as libvirt writes it ('0x0000000d'): no sign, no more than 8 digits.
+        values = [attrs.get(attr, '') for attr in wanted]
+        if all(_LIBVIRT_HEX32.match(value) for value in values):
+            return [int(value, 16) for value in values]
+        given = ' '.join("%s='%s'" % item for item in sorted(attrs.items()))
+        raise DumpFormatError(path, '<%s> needs attributes %s, each a 32-bit hexadecimal number (0x and at most 8 '
+                                    'digits), got %s' % (name, ', '.join(wanted), _quote(given)),
+                              parser.CurrentLineNumber)
 
     def start_element(name, attrs):
         number = parser.CurrentLineNumber
@@ -326,10 +476,11 @@ def _parse_libvirt_xml(path, lines):
 
 
 # Each parser returns ({logical CPU: _Ledger of its leaves}, {MSR index: value}).
-_PARSERS = {'cpuid_raw': _parse_cpuid_raw, 'libvirt_xml': _parse_libvirt_xml, 'aida64': _parse_aida64}
+_PARSERS = {'cpuid_raw': _parse_cpuid_raw, 'libvirt_xml': _parse_libvirt_xml, 'aida64': _parse_aida64,
+            'libcpuid_raw': _parse_libcpuid_raw}
 
 
-def _check_cpus(path, cpus):
+def _check_cpus(path, cpus, dump_format):
     """Refuse dumps that parsed but cannot describe a CPU: empty, vendor-less or cut short."""
     if not cpus:
         raise DumpFormatError(path, 'contains no CPUID leaves (truncated dump?)')
@@ -342,9 +493,7 @@ def _check_cpus(path, cpus):
         if (0, 0) not in leaves:
             raise DumpFormatError(path, 'CPU %d has no CPUID leaf 0, so its vendor cannot be told'
                                   % cpu, ledger.start_line)
-        # Dumpers list every leaf up to the maximum that leaf 0 / 0x80000000 announce, so a missing
-        # last leaf means the file was cut at a line boundary. Absurd maxima are not checked.
-        for range_leaf, range_end in ((0, 0x1000), (0x80000000, 0x80001000)):
+        for range_leaf, range_end in _announced_ranges(leaves, dump_format):
             if (range_leaf, 0) not in leaves:
                 continue
             max_leaf = leaves[(range_leaf, 0)][0]
@@ -352,3 +501,20 @@ def _check_cpus(path, cpus):
                 raise DumpFormatError(
                     path, 'CPU %d ends before leaf 0x%x, the last one leaf 0x%x announces '
                           '(truncated dump?)' % (cpu, max_leaf, range_leaf), ledger.last_line())
+
+
+def _announced_ranges(leaves, dump_format):
+    """The leaf ranges whose announced last leaf the dump must hold, as (range leaf, end).
+
+    Dumpers list every leaf up to the maximum that leaf 0 / 0x80000000 announce, so a missing last
+    leaf means the file was cut at a line boundary (absurd maxima are not checked). Except: AIDA64
+    prints the basic leaves it knows and then the extended ones, so once the extended range is whole
+    a missing top basic leaf was not printed, not cut off; libcpuid's tables hold 32 entries each."""
+    ranges = [(0, 0x1000), (0x80000000, 0x80001000)]
+    if dump_format == 'aida64' and (0x80000000, 0) in leaves:
+        last_extended = leaves[(0x80000000, 0)][0]
+        if any(key[0] == last_extended for key in leaves):
+            ranges = ranges[1:]
+    if dump_format == 'libcpuid_raw':
+        ranges = [(0, 32), (0x80000000, 0x80000020)]
+    return ranges

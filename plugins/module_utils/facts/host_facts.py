@@ -27,6 +27,10 @@ FACTS_SCHEMA_VERSION = 1
 # CPUID.1A.0:EAX[31:24], the hybrid core type of the CPU that answered (Intel SDM vol. 2A).
 HYBRID_LEAF = 0x1A
 CORE_TYPES = {0x20: 'efficiency', 0x40: 'performance'}
+# AMD: CPUID.(0x8000_0026,0).EAX[30] says the cores differ, EBX[31:28] is this core's type (AMD APM
+# vol. 3, extended CPU topology; Linux's get_topology_cpu_type).
+AMD_TOPOLOGY_LEAF = 0x80000026
+AMD_CORE_TYPES = {0: 'performance', 1: 'efficiency', 2: 'low power'}
 
 
 def format_entries(leaves):
@@ -58,11 +62,16 @@ def _brand(leaves):
 
 
 def core_type(leaves):
+    """The core type of a CPU group on a hybrid CPU (Intel leaf 0x1A, AMD leaf 0x8000_0026), else None."""
     regs = leaves.get((HYBRID_LEAF, 0))
-    if regs is None or regs[EAX] == 0:
-        return None
-    code = regs[EAX] >> 24
-    return CORE_TYPES.get(code, 'unknown (0x%02x)' % code)
+    if regs is not None and regs[EAX]:
+        code = regs[EAX] >> 24
+        return CORE_TYPES.get(code, 'unknown (0x%02x)' % code)
+    regs = leaves.get((AMD_TOPOLOGY_LEAF, 0))
+    if regs is not None and regs[EAX] >> 30 & 1:
+        code = regs[EBX] >> 28
+        return AMD_CORE_TYPES.get(code, 'unknown (%d)' % code)
+    return None
 
 
 def group_cpus(cpus):

@@ -5,6 +5,10 @@
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.table import registers_for
 
+# Field names of earlier releases, renamed to follow the naming rule (docs/docsite/rst/profiles.rst,
+# "Feature names"): still accepted in toggles and in the features of profiles made before.
+FORMER_NAMES = {'prefetchw': '3dnowprefetch', 'amd_3dnow': '3dnow', 'amd_3dnowext': '3dnowext',
+                'svsm_comm_page_msr': 'svsm'}
 # Kinds whose merged value is the contract: merged, explained and checked.
 CONTRACT_KINDS = (Kind.FLAG, Kind.BUG_FLAG, Kind.MIN, Kind.EQUAL)
 
@@ -42,9 +46,11 @@ class FieldIndex:
                 self.flag_masks[f.key] = self.flag_masks.get(f.key, 0) | f.mask
 
     def resolve(self, name):
-        """Our field name for ``name`` (ours or QEMU's), or None."""
+        """Our field name for ``name`` (ours, a former one of ours, or QEMU's), or None."""
         if name in self.by_name:
             return name
+        if FORMER_NAMES.get(name) in self.by_name:
+            return FORMER_NAMES[name]
         return self.qemu_names.get(name)
 
 

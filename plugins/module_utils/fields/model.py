@@ -42,7 +42,23 @@ class Policy:
 INTEL = 'intel'
 AMD = 'amd'
 VENDORS = (INTEL, AMD)
-VENDOR_IDS = {'GenuineIntel': INTEL, 'AuthenticAMD': AMD}
+# CPU vendor string -> the field table its CPUID follows. Hygon's Dhyana (family 0x18) is licensed Zen:
+# its CPUID follows AMD's layout (Linux's arch/x86/kernel/cpu/hygon.c reads it as AMD's), so its
+# profiles use the AMD table and keep their own vendor string.
+VENDOR_IDS = {'GenuineIntel': INTEL, 'AuthenticAMD': AMD, 'HygonGenuine': AMD}
+# Vendors whose CPUs the tables cannot describe, and why (named in the refusal).
+UNSUPPORTED_VENDORS = {
+    'CentaurHauls': 'VIA/Zhaoxin CPUs describe features in their own leaves 0xC000_0000 and up, which no field '
+                    'table of this collection describes',
+    '  Shanghai  ': 'Zhaoxin CPUs describe features in their own leaves 0xC000_0000 and up, which no field '
+                    'table of this collection describes',
+}
+
+
+def vendor_refusal(vendor):
+    """Why ``vendor`` has no field table, as the end of a sentence."""
+    why = UNSUPPORTED_VENDORS.get(vendor)
+    return '%s (supported: %s)' % (why or 'it has no field table', ', '.join(sorted(VENDOR_IDS)))
 
 
 @dataclass(frozen=True)

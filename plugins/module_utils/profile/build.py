@@ -20,7 +20,7 @@ import os
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind, Policy
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import VENDOR_STRINGS, Fleet
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.policy import field_policy, parse_adjustments
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.xsave_layout import (
     COMPACTED_FORMAT_USERS, SIZE_FIELDS, area_sizes, component_kinds, component_number, is_component_flag,
@@ -364,7 +364,7 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     profile = {
         'schema_version': PROFILE_SCHEMA_VERSION,
         'name': name,
-        'vendor': VENDOR_STRINGS[fleet.vendor],
+        'vendor': fleet.cpu_vendor,
         'hypervisor': hypervisor,
         'guest_view': next(iter(views)) if len(views) == 1 else 'mixed',
         'target_host': target,

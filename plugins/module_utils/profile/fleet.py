@@ -15,11 +15,10 @@ parts that hold it: per distinct value, not per host.
 import itertools
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.baseline_parts import BaselineParts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import EntryTable, host_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import baseline_of, merge_all, merge_values
-
-VENDOR_STRINGS = {'intel': 'GenuineIntel', 'amd': 'AuthenticAMD'}
 
 
 class DistinctHost:
@@ -48,7 +47,7 @@ class Fleet:
         self.target_host = target_host
         self.target = None                 # (name, identity entry numbers) of target_host once seen
         self.distinct = {}                 # (vendor, frozenset of part numbers) -> DistinctHost
-        self.vendors = {}                  # vendor -> host names
+        self.vendors = {}                  # CPU vendor string -> host names
         self.provenance = []               # (name, fingerprint digest, view, source, fingerprint) per host
         self.msr_index = None              # intersection of the known KVM MSR index lists
         self.entries = EntryTable()
@@ -58,7 +57,7 @@ class Fleet:
 
     def add(self, name, facts):
         view = host_view(name, facts, self.entries)
-        self.vendors.setdefault(view.vendor, []).append(name)
+        self.vendors.setdefault(facts['vendor'], []).append(name)
         self.provenance.append((name, view.fingerprint_digest, view.view, view.source, view.fingerprint))
         if view.msr_index is not None:
             self.msr_index = view.msr_index if self.msr_index is None else self.msr_index & view.msr_index
@@ -78,15 +77,20 @@ class Fleet:
             self.target = (name, identity)
 
     @property
-    def vendor(self):
-        """The one vendor of the fleet; refuses an empty or mixed fleet."""
+    def cpu_vendor(self):
+        """The one CPU vendor string of the fleet; refuses an empty or mixed fleet (Hygon's CPUs
+        follow AMD's table, but a guest sees the vendor string, so they are a vendor of their own)."""
         if not self.vendors:
             raise VmcpuError('no hosts given: a profile needs the facts of at least one host.')
         if len(self.vendors) > 1:
             raise VmcpuError('hosts of different CPU vendors cannot share a profile: %s.' % '; '.join(
-                '%s: %s' % (VENDOR_STRINGS[vendor], ', '.join(names))
-                for vendor, names in sorted(self.vendors.items())))
+                '%s: %s' % (vendor, ', '.join(names)) for vendor, names in sorted(self.vendors.items())))
         return next(iter(self.vendors))
+
+    @property
+    def vendor(self):
+        """The field table of the fleet's one vendor ('intel' or 'amd')."""
+        return VENDOR_IDS[self.cpu_vendor]
 
     @property
     def keys_seen(self):

@@ -16,7 +16,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint import fingerprint_summary
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS, vendor_refusal
 
 FACTS_SCHEMA_VERSION = 1
 
@@ -148,8 +148,8 @@ def host_view(name, facts, table=None):
     check_facts_version(name, facts)
     vendor = VENDOR_IDS.get(facts.get('vendor'))
     if vendor is None:
-        raise VmcpuError('host %s: CPU vendor %r has no field table (supported: %s).'
-                         % (name, facts.get('vendor'), ', '.join(sorted(VENDOR_IDS))))
+        raise VmcpuError('host %s: CPU vendor %r cannot be profiled: %s.'
+                         % (name, facts.get('vendor'), vendor_refusal(facts.get('vendor'))))
     try:
         kvm = facts['kvm']
         if kvm.get('available'):

@@ -7,7 +7,7 @@ Standard library only: the managed node's check runs it too.
 """
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS, vendor_refusal
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import PROFILE_SCHEMA_VERSION, profile_digest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.schemas.validator import validate_document
 
@@ -28,8 +28,8 @@ def verify_profile(profile):
                          'with this version of vmcpu.profiles.' % (name, version, PROFILE_SCHEMA_VERSION))
     validate_document(profile, PROFILE_SCHEMA, 'profile %s' % name)
     if profile['vendor'] not in VENDOR_IDS:
-        raise VmcpuError('profile %s has vendor %r, which has no field table (supported: %s).'
-                         % (name, profile['vendor'], ', '.join(sorted(VENDOR_IDS))))
+        raise VmcpuError('profile %s has vendor %r, which cannot be profiled: %s.'
+                         % (name, profile['vendor'], vendor_refusal(profile['vendor'])))
     try:
         digest = profile_digest(profile)
     except (TypeError, ValueError) as exc:

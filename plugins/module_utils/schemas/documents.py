@@ -131,7 +131,7 @@ SCHEMAS = json.loads(r"""
    },
    "source": {
     "type": "string",
-    "pattern": "^(live|(cpuid_raw|libvirt_xml|aida64):.+)$"
+    "pattern": "^(live|(cpuid_raw|libvirt_xml|aida64|libcpuid_raw):.+)$"
    },
    "cpuid_method": {
     "type": "string",
@@ -433,7 +433,7 @@ SCHEMAS = json.loads(r"""
    },
    "field_name": {
     "type": "string",
-    "pattern": "^[a-z][a-z0-9_]*(\\[[0-9]+\\])?$"
+    "pattern": "^[a-z0-9][a-z0-9_]*(\\[[0-9]+\\])?$"
    }
   },
   "properties": {
@@ -448,7 +448,8 @@ SCHEMAS = json.loads(r"""
    "vendor": {
     "enum": [
      "GenuineIntel",
-     "AuthenticAMD"
+     "AuthenticAMD",
+     "HygonGenuine"
     ]
    },
    "hypervisor": {

@@ -9,7 +9,7 @@ them; they are ``derived`` (recomputed from the enabled features).
 """
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import (
-    INTEL, Kind, Policy, bits, cpuid, flag, off, reserved,
+    AMD, INTEL, Kind, Policy, bits, cpuid, flag, off, reserved,
 )
 
 _VMM = dict(policy=Policy.PASSTHROUGH)
@@ -607,11 +607,12 @@ REGISTERS = (
         reserved(0, 31),
     )),
 
-    # Leaf 0xF sub-leaf 0: RDT monitoring capabilities (Intel; static).
-    cpuid(0xF, 'ebx', subleaf=0, vendors=(INTEL,), fields=(
+    # Leaf 0xF sub-leaf 0: RDT monitoring capabilities (Intel RDT, AMD PQM: the same layout, but for
+    # the I/O monitoring bits; AMD APM vol. 2 section 19.3; static).
+    cpuid(0xF, 'ebx', subleaf=0, fields=(
         bits(0, 31, 'rdt_max_rmid', Kind.MIN, 'highest RMID of any resource type', **_STATIC),
     )),
-    cpuid(0xF, 'edx', subleaf=0, vendors=(INTEL,), fields=(
+    cpuid(0xF, 'edx', subleaf=0, fields=(
         reserved(0),
         off(1, 'cqm_llc', 'L3 cache resource monitoring', depends=('cqm',)),
         reserved(2, 31),
@@ -624,13 +625,19 @@ REGISTERS = (
         off(10, 'rdt_io_mbm', 'memory bandwidth monitoring of non-CPU agents'),
         reserved(11, 31),
     )),
-    cpuid(0xF, 'ebx', subleaf=1, vendors=(INTEL,), fields=(
+    cpuid(0xF, 'eax', subleaf=1, vendors=(AMD,), fields=(
+        bits(0, 7, 'rdt_counter_width', Kind.MIN, 'monitoring counter width, minus 24 (0: by PQoS version)',
+             **_STATIC),
+        off(8, 'rdt_overflow_bit', 'QM_CTR overflow bit'),
+        reserved(9, 31),
+    )),
+    cpuid(0xF, 'ebx', subleaf=1, fields=(
         bits(0, 31, 'rdt_upscale_factor', Kind.EQUAL, 'bytes per IA32_QM_CTR unit', **_STATIC),
     )),
-    cpuid(0xF, 'ecx', subleaf=1, vendors=(INTEL,), fields=(
+    cpuid(0xF, 'ecx', subleaf=1, fields=(
         bits(0, 31, 'rdt_l3_max_rmid', Kind.MIN, 'highest RMID for L3 monitoring', **_STATIC),
     )),
-    cpuid(0xF, 'edx', subleaf=1, vendors=(INTEL,), fields=(
+    cpuid(0xF, 'edx', subleaf=1, fields=(
         off(0, 'cqm_occup_llc', 'L3 occupancy monitoring', depends=('cqm_llc',)),
         off(1, 'cqm_mbm_total', 'L3 total memory bandwidth monitoring', libvirt='mbm_total',
             depends=('cqm_llc',)),
@@ -639,7 +646,8 @@ REGISTERS = (
         reserved(3, 31),
     )),
 
-    # Leaf 0x10 sub-leaf 0: RDT allocation resource types (Intel; static).
+    # Leaf 0x10 sub-leaf 0: RDT allocation resource types (Intel RDT; AMD PQE has L3 allocation only,
+    # in the same bit, which real AMD CPUs report in EBX; static).
     cpuid(0x10, 'ebx', subleaf=0, vendors=(INTEL,), fields=(
         reserved(0),
         off(1, 'cat_l3', 'L3 cache allocation', depends=('rdt_a',)),
@@ -647,12 +655,18 @@ REGISTERS = (
         off(3, 'mba', 'memory bandwidth allocation', depends=('rdt_a',)),
         reserved(4, 31),
     )),
-    # Leaf 0x10 sub-leaf 1: L3 cache allocation (Intel; static).
-    cpuid(0x10, 'eax', subleaf=1, vendors=(INTEL,), fields=(
+    cpuid(0x10, 'ebx', subleaf=0, vendors=(AMD,), fields=(
+        reserved(0),
+        off(1, 'cat_l3', 'L3 cache allocation', depends=('rdt_a',)),
+        reserved(2, 31),
+    )),
+    # Leaf 0x10 sub-leaf 1: L3 cache allocation (static; AMD without the I/O and non-contiguous bits,
+    # since it always allows non-contiguous masks).
+    cpuid(0x10, 'eax', subleaf=1, fields=(
         bits(0, 4, 'cat_l3_cbm_length', Kind.MIN, 'L3 capacity bitmask length, minus 1', **_STATIC),
         reserved(5, 31),
     )),
-    cpuid(0x10, 'ebx', subleaf=1, vendors=(INTEL,), fields=(
+    cpuid(0x10, 'ebx', subleaf=1, fields=(
         bits(0, 31, 'cat_l3_shared_mask', Kind.VMM, 'L3 allocation units shared with other entities', **_STATIC),
     )),
     cpuid(0x10, 'ecx', subleaf=1, vendors=(INTEL,), fields=(
@@ -662,7 +676,12 @@ REGISTERS = (
         off(3, 'cat_l3_noncontig', 'non-contiguous L3 capacity bitmasks', depends=('cat_l3',)),
         reserved(4, 31),
     )),
-    cpuid(0x10, 'edx', subleaf=1, vendors=(INTEL,), fields=(
+    cpuid(0x10, 'ecx', subleaf=1, vendors=(AMD,), fields=(
+        reserved(0, 1),
+        off(2, 'cdp_l3', 'L3 code and data prioritization', depends=('cat_l3',)),
+        reserved(3, 31),
+    )),
+    cpuid(0x10, 'edx', subleaf=1, fields=(
         bits(0, 15, 'cat_l3_max_cos', Kind.MIN, 'highest L3 class of service', **_STATIC),
         reserved(16, 31),
     )),
@@ -1090,5 +1109,11 @@ REGISTERS = (
         flag(18, 'avx10_512', 'AVX10 with 512-bit vectors', qemu='avx10-512',
              depends=('avx10_256', 'xsave_opmask_state', 'xsave_zmm_hi256_state', 'xsave_hi16_zmm_state')),
         reserved(19, 31),
+    )),
+    # Leaf 0x24 sub-leaf 1: AVX10 instructions enumerated one by one (Intel AVX10.2 specification).
+    cpuid(0x24, 'ecx', subleaf=1, vendors=(INTEL,), fields=(
+        reserved(0, 1),
+        flag(2, 'avx10_vnni_int', 'AVX10 VNNI INT8/INT16 dot products (VPDP*)', depends=('avx10',)),
+        reserved(3, 31),
     )),
 )

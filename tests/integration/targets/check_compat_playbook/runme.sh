@@ -181,13 +181,7 @@ if drift_pair >"$out/pair-drift.log" 2>&1; then cat "$out/pair-drift.log"; fail 
 # ansible-core < 2.19 prints the message JSON-escaped (\"microcode\").
 grep -qE 'NO - source skylake: unreviewed drift [(]changed: [{]\\?"microcode\\?"' "$out/pair-drift.log" ||
     { cat "$out/pair-drift.log"; fail "unreviewed drift not named"; }
-cat >"$out/gate.yml" <<'PLAYBOOK'
-- name: Gate
-  hosts: all
-  gather_facts: false
-  roles:
-    - role: vmcpu.profiles.migration_gate
-PLAYBOOK
+gate_playbook "$out/gate.yml"
 play "$out/gate.yml" -l sky_cas -e migration_gate_profile=drifted/sky_cas.json >"$out/gate.log"
 drift_pair | tee "$out/pair-reviewed.log"
 grep -q 'MIGRATION skylake -> cascadelake on drifted/sky_cas.json: YES' "$out/pair-reviewed.log" ||

@@ -41,13 +41,7 @@ all:
     cascadelake: {cpu_facts_src: $cascadelake_dump}
     broadwell: {cpu_facts_src: $broadwell_dump}
 INVENTORY
-cat >"$out/gate.yml" <<'PLAYBOOK'
-- name: Gate
-  hosts: all
-  gather_facts: false
-  roles:
-    - role: vmcpu.profiles.migration_gate
-PLAYBOOK
+gate_playbook "$out/gate.yml"
 
 gate() { ansible-playbook -i "$out/inventory.yml" "$out/gate.yml" "$@"; }
 (cd "$out" && ansible-playbook -i "$out/inventory.yml" vmcpu.profiles.generate_profile -l skylake,cascadelake \

@@ -33,6 +33,17 @@ use_fleet() {
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# gate_playbook FILE: a playbook that runs the role vmcpu.profiles.migration_gate on all hosts.
+gate_playbook() {
+    cat >"$1" <<'PLAYBOOK'
+- name: Gate
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: vmcpu.profiles.migration_gate
+PLAYBOOK
+}
+
 # expect_failure LOG MESSAGE ARGS...: the target's own `gate` function, run with ARGS, fails without a
 # traceback, and its output (kept in $OUTPUT_DIR/LOG) has MESSAGE.
 expect_failure() {

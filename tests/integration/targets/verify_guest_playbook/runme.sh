@@ -80,13 +80,7 @@ grep -q 'vm-amd (guest CPU vendor is AuthenticAMD, the profile is for GenuineInt
 if grep -q Traceback "$out/amd.log"; then fail "traceback in $out/amd.log"; fi
 echo "ok: an AMD guest of an Intel profile is refused naming both vendors"
 
-cat >"$out/gate.yml" <<'PLAYBOOK'
-- name: Gate
-  hosts: all
-  gather_facts: false
-  roles:
-    - role: vmcpu.profiles.migration_gate
-PLAYBOOK
+gate_playbook "$out/gate.yml"
 gate() {
     ansible-playbook -i "$out/guests.yml" "$out/gate.yml" -e "migration_gate_profile=$out/profiles/tcg-xeons.json" \
         -e "migration_gate_root=$out/gate-root" "$@"

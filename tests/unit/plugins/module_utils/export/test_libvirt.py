@@ -278,7 +278,7 @@ def test_what_qemu_makes_of_a_model_counts(tmp_path):
 
 @pytest.mark.parametrize('change, message', [
     ({'vendor': 'CentaurHauls'}, "profile p has CPU vendor 'CentaurHauls', which libvirt cannot express " +
-                                 '(supported: AuthenticAMD, GenuineIntel)'),
+                                 '(supported: AuthenticAMD, GenuineIntel, HygonGenuine)'),
     ({'hypervisor': 'hvf'}, "profile p is for hypervisor 'hvf'; libvirt profiles are for KVM only"),
     ({'vendor': 'AuthenticAMD'}, 'profile p: the libvirt CPU map %s has no x86 CPU model of vendor AMD that QEMU'),
     ({'features': ['fpu', 'warp_drive']}, 'profile p keeps features the GenuineIntel field table does not know: warp_drive'),

@@ -155,7 +155,7 @@ def test_shared_property_is_off_when_a_field_is_dropped(collection_root):
 @pytest.mark.parametrize('change, models, message', [
     (dict(vendor='AuthenticAMD'), {'Skylake-Server-v4': MODELS['Skylake-Server-v4']},
      "has CPU vendor 'AuthenticAMD', which QEMU %s cannot express (supported: GenuineIntel)" % QEMU_VERSION),
-    (dict(vendor='HygonGenuine'), None,
+    (dict(vendor='HygonGenuine'), {'Skylake-Server-v4': MODELS['Skylake-Server-v4'], 'EPYC-v3': MODELS['EPYC-v3']},
      "has CPU vendor 'HygonGenuine', which QEMU %s cannot express (supported: AuthenticAMD, GenuineIntel)" % QEMU_VERSION),
     (dict(hypervisor='xen'), None, "is for hypervisor 'xen'"),
 ])

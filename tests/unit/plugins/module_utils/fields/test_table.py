@@ -11,7 +11,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.table import
     REGISTERS, fields_for, registers_for,
 )
 
-NAME = re.compile(r'^[a-z][a-z0-9_]*$')
+NAME = re.compile(r'^[a-z0-9][a-z0-9_]*$')  # Linux's names may start with a digit (3dnow)
 
 
 def _register_id(register):

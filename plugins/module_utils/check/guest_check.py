@@ -22,7 +22,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES, parse_entry
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import EXTENDED_BASE
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS, Kind
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS, Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.integrity import verify_profile
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import fixed_value, profile_cpuid
@@ -116,10 +116,12 @@ def check_guest(profile, facts, guest_name):
         raise VmcpuError('guest %s: facts are incomplete or malformed (%s: %s); gather the guest again.'
                          % (guest_name, type(exc).__name__, exc)) from None
     in_range = _leaf_ranges(wanted_registers)
+    passthrough = _passthrough_masks(index, (profile.get('provenance') or {}).get('policies') or {})
     gated = {leaf for leaf, feature in FEATURE_LEAVES.items()
              if feature in index.by_name and fixed_value(index.by_name[feature], wanted_registers, {}) == 0}
     for number, leaves in enumerate(groups):
-        unlisted = {(leaf, subleaf, register): (0, 0xFFFFFFFF) for (leaf, subleaf) in leaves for register in REGISTER_NAMES
+        unlisted = {(leaf, subleaf, register): (0, 0xFFFFFFFF & ~passthrough.get((leaf, subleaf, register), 0))
+                    for (leaf, subleaf) in leaves for register in REGISTER_NAMES
                     if (leaf, subleaf, register) in excluded and in_range(leaf) and leaf not in gated}
         unlisted.update(wanted_registers)
         for key, (wanted, mask) in unlisted.items():
@@ -131,6 +133,19 @@ def check_guest(profile, facts, guest_name):
             if differing:
                 result['failures'].extend(_mismatches(index, key, wanted, seen, differing, number))
     return _finish(result)
+
+
+def _passthrough_masks(index, overrides):
+    """``{(leaf, subleaf, register): mask}`` of the fields the profile leaves to the host (policy
+    passthrough, by default or by the profile's override): not fixed where the profile lists no
+    register either."""
+    masks = {}
+    for f in index.by_name.values():
+        if f.source == 'cpuid' and str(overrides.get(f.name, f.policy)).split(':', maxsplit=1)[0] == Policy.PASSTHROUGH:
+            for subleaf in range(f.subleaves[0], f.subleaves[1] + 1):
+                key = (f.leaf, subleaf, f.register)
+                masks[key] = masks.get(key, 0) | f.mask
+    return masks
 
 
 def _leaf_ranges(wanted_registers):

@@ -51,15 +51,16 @@ _QUOTE_MAX = 60
 
 _HEX8 = r'([0-9a-fA-F]{8})'
 
-_RAW_CPU_HEADER = re.compile(r'^CPU(?: (\d+))?:$')
+# CPU numbers: far more digits than any machine has CPUs means garbage (and int() refuses 4300 digits).
+_RAW_CPU_HEADER = re.compile(r'^CPU(?: (\d{1,7}))?:$')
 _RAW_LEAF = re.compile(r'^0x%s\s+0x([0-9a-fA-F]{1,8}):\s+eax=0x%s\s+ebx=0x%s\s+ecx=0x%s\s+edx=0x%s$'
                        % ((_HEX8,) * 5))
 # Shape of a raw leaf line ('H' = any hex digit), to tell a line cut short from garbage.
 _RAW_LEAF_SHAPE = '0xHHHHHHHH 0xHH: eax=0xHHHHHHHH ebx=0xHHHHHHHH ecx=0xHHHHHHHH edx=0xHHHHHHHH'
 
 _AIDA_HEADER = re.compile(r'^-+\[ (.+?) \]-*$')
-_AIDA_CPUID_SECTION = re.compile(r'^(?:CPUID Registers / )?Logical CPU #(\d+)$')
-_AIDA_MSR_SECTION = re.compile(r'^MSR Registers(?: / Logical CPU #(\d+))?$')
+_AIDA_CPUID_SECTION = re.compile(r'^(?:CPUID Registers / )?Logical CPU #(\d{1,7})$')
+_AIDA_MSR_SECTION = re.compile(r'^MSR Registers(?: / Logical CPU #(\d{1,7}))?$')
 _AIDA_ALL_CPUS = 'All CPUs'
 _AIDA_END = re.compile(r'^-{3,}$')
 _AIDA_LEAF = re.compile(r'^CPUID %s: %s-%s-%s-%s' % ((_HEX8,) * 5))
@@ -67,27 +68,28 @@ _AIDA_LEAF_SHAPE = 'CPUID HHHHHHHH: HHHHHHHH-HHHHHHHH-HHHHHHHH-HHHHHHHH'
 _AIDA_SUBLEAF_TAG = re.compile(r'^\[SL ([0-9a-fA-F]{2})\]')
 _AIDA_SUBLEAF_SHAPE = '[SL HH]'
 _AIDA_ALLCPU = re.compile(r'^allcpu: Package \d+ / Core \d+ / Thread \d+: \w[\w ,-]*$')
-_AIDA_CACHE_TEXT = re.compile(r'^L\d\s+[A-Za-z. ]+Cache:')
-_AIDA_CPU_LIST = re.compile(r'^CPU\s+(\d+): APICID\s+\d+ / Package \d+ / Core\s+\d+ / Thread \d+: ')
+# AIDA64's decode of the cache leaves ('L1    Data Cache:', 'L0+L1 Data Cache:'); words are separated by
+# runs of spaces, so no two parts of the pattern can match the same text (no backtracking blow-up).
+_AIDA_CACHE_TEXT = re.compile(r'^L\d(?:\+L\d)*(?: +[A-Za-z.]+)+ *:')
+_AIDA_CPU_LIST = re.compile(r'^CPU\s+(\d{1,7}): APICID\s+\d+ / Package \d+ / Core\s+\d+ / Thread \d+: ')
 _HEX4 = r'([0-9a-fA-F]{4})'
 _AIDA_MSR = re.compile(r'^MSR ([0-9a-fA-F]{8}): (?:%s-%s-%s-%s(?:\s+\[.*)?|< FAILED >)$' % ((_HEX4,) * 4))
 
-_LIBVIRT_HEX32 = re.compile(r'^(?:0[xX])?[0-9a-fA-F]{1,8}$')
-_LIBCPUID_LINE = re.compile(r'^([a-z_0-9]+)\[(\d+)\]=%s %s %s %s$' % ((_HEX8,) * 4))
-# libcpuid's raw tables: name -> (leaf of entry N, sub-leaf of entry N).
+_LIBVIRT_HEX32 = re.compile(r'(?:0[xX])?[0-9a-fA-F]{1,8}\Z')
+_LIBCPUID_LINE = re.compile(r'^([a-z_0-9]+)\[(\d{1,3})\]=%s %s %s %s$' % ((_HEX8,) * 4))
+_LIBCPUID_VERSION = re.compile(r'^version=\d+(\.\d+)*$')
+_LIBCPUID_CPU_HEADER = re.compile(r'^_+ Logical CPU #(\d{1,7}) _+$')
+# libcpuid's raw tables: name -> (leaf, the entry number is the sub-leaf (else the leaf offset), entries).
 _LIBCPUID_TABLES = {
-    'basic_cpuid': lambda n: (n, 0),
-    'ext_cpuid': lambda n: (0x80000000 + n, 0),
-    'intel_fn4': lambda n: (0x4, n),
-    'intel_fn11': lambda n: (0xB, n),
-    'intel_fn12h': lambda n: (0x12, n),
-    'intel_fn14h': lambda n: (0x14, n),
-    'amd_fn8000001dh': lambda n: (0x8000001D, n),
+    'basic_cpuid': (0x0, False, 32),
+    'ext_cpuid': (0x80000000, False, 32),
+    'intel_fn4': (0x4, True, 8),
+    'intel_fn11': (0xB, True, 4),
+    'intel_fn12h': (0x12, True, 4),
+    'intel_fn14h': (0x14, True, 4),
+    'amd_fn8000001dh': (0x8000001D, True, 4),
+    'amd_fn80000026h': (0x80000026, True, 4),
 }
-# Leaves whose sub-leaves a table of their own holds; basic_cpuid/ext_cpuid repeat their sub-leaf 0
-# with whatever ECX libcpuid happened to pass.
-_LIBCPUID_INDEXED = {'intel_fn4': 0x4, 'intel_fn11': 0xB, 'intel_fn12h': 0x12, 'intel_fn14h': 0x14,
-                     'amd_fn8000001dh': 0x8000001D}
 
 
 def load_dump(path) -> CpuidDump:
@@ -143,7 +145,7 @@ def _detect_format(path, lines):
         return 'libvirt_xml'
     if _AIDA_HEADER.match(first):
         return 'aida64'
-    if _LIBCPUID_LINE.match(first):
+    if _LIBCPUID_LINE.match(first) or _LIBCPUID_VERSION.match(first) or _LIBCPUID_CPU_HEADER.match(first):
         return 'libcpuid_raw'
     # A first leaf line cut short still says cpuid_raw once its leaf number ('0xLLLLLLLL') is whole.
     if (_RAW_CPU_HEADER.match(first) or _RAW_LEAF.match(first)
@@ -166,6 +168,9 @@ class _Ledger:
         self.start_line = start_line
         self.values = {}
         self.lines = {}
+        # The dump itself shows this CPU's part ended (AIDA64: what follows it), so leaves it lacks
+        # were not printed rather than cut off.
+        self.closed = False
 
     def put(self, key, value, line):
         if key not in self.values:
@@ -264,13 +269,15 @@ def _parse_cpuid_raw(path, lines):
 def _parse_aida64(path, lines):
     """Parse AIDA64 CPUID text or a full AIDA64 report; returns ({cpu: ledger}, {msr index: value})."""
     cpus, msr_sections, listed = {}, {}, {}
-    section, current = None, None
+    section, current, title = None, None, None
     for number, text in _nonblank_lines(lines):
-        if _AIDA_END.match(text):
-            break
-        header = _AIDA_HEADER.match(text)
-        if header:
-            section, current = _aida_section(path, cpus, msr_sections, header.group(1), number)
+        if _AIDA_END.match(text) or _AIDA_HEADER.match(text):
+            if section == 'cpuid':
+                current.closed = True
+            if _AIDA_END.match(text):
+                break
+            title = _AIDA_HEADER.match(text).group(1)
+            section, current = _aida_section(path, cpus, msr_sections, title, number)
             continue
         if section == 'cpuid':
             _aida_cpuid_line(path, current, number, text)
@@ -284,6 +291,10 @@ def _parse_aida64(path, lines):
             listed[int(cpu.group(1))] = number
         elif section is None:
             raise _bad_line(path, number, text, False, "a '------[ ... ]------' section header first")
+        elif _AIDA_LEAF.match(text):
+            # A mistyped CPU header would otherwise drop that CPU without a word.
+            raise DumpFormatError(path, "CPUID registers in the section %s, which is not a 'CPUID Registers / Logical "
+                                        "CPU #N' section" % _quote(title), number)
     missing = sorted(set(listed) - set(cpus))
     if missing:
         raise DumpFormatError(path, "the All CPUs list names %d logical CPUs, but the dump has no CPUID registers of "
@@ -316,8 +327,11 @@ def _aida_section(path, cpus, msr_sections, title, number):
 
 
 def _aida_cpuid_line(path, current, number, text):
-    if _AIDA_ALLCPU.match(text) or _AIDA_CACHE_TEXT.match(text):
-        return  # where the CPU sits, and AIDA64's decode of the cache leaves
+    if _AIDA_ALLCPU.match(text):
+        return  # where the CPU sits
+    if _AIDA_CACHE_TEXT.match(text):
+        current.closed = True  # AIDA64's decode of the cache leaves follows the last leaf
+        return
     leaf_line = _AIDA_LEAF.match(text)
     if not leaf_line:
         raise _bad_line(path, number, text, _is_cut_short(text, _AIDA_LEAF_SHAPE),
@@ -337,6 +351,9 @@ def _aida_cpuid_line(path, current, number, text):
         raise DumpFormatError(path, 'garbage after the registers: %s, expected a comment in '
                                     'brackets' % _quote(comment), number)
     leaf, eax, ebx, ecx, edx = (int(group, 16) for group in leaf_line.groups())
+    if not comment.startswith('[SL'):
+        # AIDA64 before version 5 tags no sub-leaves: it prints a leaf's sub-leaves in order.
+        subleaf = sum(1 for key in current.values if key[0] == leaf and current.lines[key] < number)
     current.put((leaf, subleaf), (eax, ebx, ecx, edx), number)
 
 
@@ -380,28 +397,52 @@ def _cpu_ranges(numbers):
 
 
 def _parse_libcpuid_raw(path, lines):
-    """Parse libcpuid's raw data text (one logical CPU); returns ({0: ledger}, {})."""
-    entries = []
+    """Parse libcpuid's raw data text: one logical CPU, or several under '____ Logical CPU #N ____'
+    headers (``cpuid_serialize_all_raw_data``); returns ({cpu: ledger}, {})."""
+    entries, cpu = {}, None
     for number, text in _nonblank_lines(lines):
         if _AIDA_END.match(text):
             break
+        header = _LIBCPUID_CPU_HEADER.match(text)
+        if header or (_LIBCPUID_VERSION.match(text) and not entries):
+            cpu = int(header.group(1)) if header else cpu
+            continue
         line = _LIBCPUID_LINE.match(text)
         if not line:
             raise _bad_line(path, number, text, False, "a libcpuid raw line 'basic_cpuid[N]=eax ebx ecx edx'")
-        table = line.group(1)
+        table, n = line.group(1), int(line.group(2))
         if table not in _LIBCPUID_TABLES:
             raise DumpFormatError(path, 'unknown libcpuid table %s, known are %s' % (
                 _quote(table), ', '.join(sorted(_LIBCPUID_TABLES))), number)
-        entries.append((number, table, int(line.group(2)), [int(group, 16) for group in line.groups()[2:]]))
-    indexed = {_LIBCPUID_INDEXED[table] for _number, table, _n, _regs in entries if table in _LIBCPUID_INDEXED}
+        if n >= _LIBCPUID_TABLES[table][2]:
+            raise DumpFormatError(path, '%s[%d] is beyond the %d entries libcpuid keeps in that table'
+                                  % (table, n, _LIBCPUID_TABLES[table][2]), number)
+        entries.setdefault(cpu or 0, []).append((number, table, n, tuple(int(group, 16) for group in line.groups()[2:])))
     cpus = {}
-    ledger = _cpu_ledger(path, cpus, 0, entries[0][0] if entries else 1)
-    for number, table, n, registers in entries:
-        leaf, subleaf = _LIBCPUID_TABLES[table](n)
-        if table in ('basic_cpuid', 'ext_cpuid') and leaf in indexed:
-            continue
-        ledger.put((leaf, subleaf), tuple(registers), number)
+    for cpu_number, rows in sorted(entries.items()):
+        _libcpuid_cpu(path, _cpu_ledger(path, cpus, cpu_number, rows[0][0]), rows)
     return cpus, {}
+
+
+def _libcpuid_cpu(path, ledger, rows):
+    """Put one CPU's libcpuid entries into its ledger. libcpuid fills its tables to the end whatever the
+    CPU announces, and a CPU answers a leaf above its maximum with other data: those entries are no
+    facts of the CPU (design notes section 7). A leaf with a sub-leaf table of its own comes from that
+    table (basic_cpuid repeats its sub-leaf 0 with whatever ECX libcpuid passed)."""
+    indexed = {_LIBCPUID_TABLES[table][0] for _number, table, _n, _registers in rows if _LIBCPUID_TABLES[table][1]}
+    maxima = {}
+    for _number, table, n, registers in rows:
+        if table in ('basic_cpuid', 'ext_cpuid') and n == 0:
+            maxima[_LIBCPUID_TABLES[table][0]] = registers[0]
+    for number, table, n, registers in rows:
+        base, by_subleaf, _size = _LIBCPUID_TABLES[table]
+        leaf, subleaf = (base, n) if by_subleaf else (base + n, 0)
+        if not by_subleaf and leaf in indexed:
+            continue
+        range_leaf = leaf & 0x80000000
+        if range_leaf in maxima and leaf > maxima[range_leaf]:
+            continue
+        ledger.put((leaf, subleaf), registers, number)
 
 
 def _parse_libvirt_xml(path, lines):
@@ -484,6 +525,7 @@ def _check_cpus(path, cpus, dump_format):
     """Refuse dumps that parsed but cannot describe a CPU: empty, vendor-less or cut short."""
     if not cpus:
         raise DumpFormatError(path, 'contains no CPUID leaves (truncated dump?)')
+    with_extended = [cpu for cpu in sorted(cpus) if (0x80000000, 0) in cpus[cpu].values]
     for cpu in sorted(cpus):
         ledger = cpus[cpu]
         leaves = ledger.values
@@ -493,28 +535,29 @@ def _check_cpus(path, cpus, dump_format):
         if (0, 0) not in leaves:
             raise DumpFormatError(path, 'CPU %d has no CPUID leaf 0, so its vendor cannot be told'
                                   % cpu, ledger.start_line)
-        for range_leaf, range_end in _announced_ranges(leaves, dump_format):
-            if (range_leaf, 0) not in leaves:
-                continue
-            max_leaf = leaves[(range_leaf, 0)][0]
-            if range_leaf <= max_leaf < range_end and not any(key[0] == max_leaf for key in leaves):
+        for range_leaf, last_leaf in [] if ledger.closed else _announced_ranges(leaves, dump_format):
+            if not any(key[0] == last_leaf for key in leaves):
                 raise DumpFormatError(
                     path, 'CPU %d ends before leaf 0x%x, the last one leaf 0x%x announces '
-                          '(truncated dump?)' % (cpu, max_leaf, range_leaf), ledger.last_line())
+                          '(truncated dump?)' % (cpu, last_leaf, range_leaf), ledger.last_line())
+        if with_extended and (0x80000000, 0) not in leaves:
+            raise DumpFormatError(path, 'CPU %d has no extended leaves (0x80000000 and up), CPU %d has them '
+                                        '(truncated dump?)' % (cpu, with_extended[0]), ledger.last_line())
 
 
 def _announced_ranges(leaves, dump_format):
-    """The leaf ranges whose announced last leaf the dump must hold, as (range leaf, end).
+    """``(range leaf, the last leaf the dump must hold)`` of each announced leaf range.
 
     Dumpers list every leaf up to the maximum that leaf 0 / 0x80000000 announce, so a missing last
     leaf means the file was cut at a line boundary (absurd maxima are not checked). Except: AIDA64
     prints the basic leaves it knows and then the extended ones, so once the extended range is whole
-    a missing top basic leaf was not printed, not cut off; libcpuid's tables hold 32 entries each."""
-    ranges = [(0, 0x1000), (0x80000000, 0x80001000)]
-    if dump_format == 'aida64' and (0x80000000, 0) in leaves:
-        last_extended = leaves[(0x80000000, 0)][0]
-        if any(key[0] == last_extended for key in leaves):
-            ranges = ranges[1:]
-    if dump_format == 'libcpuid_raw':
-        ranges = [(0, 32), (0x80000000, 0x80000020)]
+    a missing top basic leaf was not printed, not cut off (and a CPU whose section the dump shows
+    ended is not checked at all); libcpuid's tables hold 32 entries each."""
+    ranges = []
+    for range_leaf in (0, 0x80000000):
+        if (range_leaf, 0) in leaves and range_leaf <= leaves[(range_leaf, 0)][0] < range_leaf + 0x1000:
+            last = leaves[(range_leaf, 0)][0]
+            ranges.append((range_leaf, min(last, range_leaf + 31) if dump_format == 'libcpuid_raw' else last))
+    if dump_format == 'aida64' and len(ranges) == 2 and any(key[0] == ranges[1][1] for key in leaves):
+        ranges = ranges[1:]
     return ranges

@@ -108,3 +108,24 @@ def test_a_feature_leaf_is_not_checked_while_the_profile_turns_the_feature_off(a
     profile, facts = alone
     assert 'monitor' not in profile['features']
     assert check_guest(profile, _set_bits(facts, 5, 'ecx', 0x3), 'vm1')['compatible']
+
+
+def test_a_field_left_to_the_host_in_an_unlisted_register_is_not_checked(qemu_model_facts):
+    """A passthrough policy leaves the field to the host even where no host set a bit of its register
+    (so the profile lists no register): a guest may show it."""
+    facts = qemu_model_facts[MODEL]
+    profile = build_profile([(MODEL, facts)], 'broadwell-loose', policies={'avx_vnni': 'passthrough'})
+    assert (7, 1, 'eax') not in profile_cpuid(profile)
+    assert check_guest(profile, _set_bits_subleaf(facts, 7, 1, 'eax', 1 << 4), 'vm1')['compatible']
+
+
+def _set_bits_subleaf(facts, leaf, subleaf, register, bits):
+    changed = copy.deepcopy(facts)
+    for group in changed['raw_cpuid']['groups']:
+        entries = [e for e in group['cpuid'] if int(e['leaf'], 16) == leaf and int(e['subleaf'], 16) == subleaf]
+        if not entries:
+            entries = [dict(leaf='0x%08x' % leaf, subleaf='0x%08x' % subleaf, eax='0x00000000', ebx='0x00000000',
+                            ecx='0x00000000', edx='0x00000000')]
+            group['cpuid'].append(entries[0])
+        entries[0][register] = '0x%08x' % (int(entries[0][register], 16) | bits)
+    return changed

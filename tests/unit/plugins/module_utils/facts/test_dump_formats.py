@@ -131,7 +131,8 @@ def test_libcpuid_raw_bad_lines(tmp_path):
     assert _error(path).endswith(":2: garbage line 'basic_cpuid[1]=00900f01 3e400800', expected a libcpuid raw line "
                                  "'basic_cpuid[N]=eax ebx ecx edx'")
     path.write_text('basic_cpuid[0]=00000001 6f677948 656e6975 6e65476e\nweird_fn[0]=00000000 00000000 00000000 00000000\n')
-    assert ":2: unknown libcpuid table 'weird_fn', known are amd_fn8000001dh, basic_cpuid" in _error(path)
+    assert ":2: unknown libcpuid table 'weird_fn', known are amd_fn8000001dh, amd_fn80000026h, basic_cpuid" \
+        in _error(path)
 
 
 def test_hygon_profiles_with_amds_table_and_its_own_vendor(shared_dir, real_dump_facts):
@@ -255,3 +256,82 @@ def test_amd_heterogeneous_core_types_are_named(tmp_path):
     path.write_text(cpu(0, 0, hetero=0) + cpu(1, 0, hetero=0))
     facts = gather_facts(src=str(path))
     assert facts['hybrid'] is False and facts['raw_cpuid']['groups'][0]['core_type'] is None
+
+
+# What a hostile review of the parsers found, each kept as a test.
+AIDA_CPU0 = ('------[ CPUID Registers / Logical CPU #0 ]------\n'
+             'CPUID 00000000: 00000001-756E6547-6C65746E-49656E69 [GenuineIntel]\n'
+             'CPUID 00000001: 000906A2-00800800-7FFAFBFF-BFEBFBFF\n'
+             'CPUID 80000000: 80000008-00000000-00000000-00000000\n')
+
+
+def test_a_long_line_of_spaces_is_refused_at_once(tmp_path):
+    """The cache-text pattern must not backtrack: 'L1' and 200,000 spaces used to take minutes."""
+    path = tmp_path / 'spaces.txt'
+    path.write_text(AIDA_CPU0 + 'L1' + ' ' * 200000 + '!\n')
+    assert ':5: garbage line' in _error(path)
+    path.write_text(AIDA_CPU0.replace('CPUID 80000000: 80000008', 'CPUID 80000000: 80000000')
+                    + 'L0+L1 Data Cache:   48+192 KB, 12-way Associative, 64-byte Line\n')
+    assert load_dump(path).cpus[0][(1, 0)][0] == 0x906A2
+
+
+@pytest.mark.parametrize('text', [
+    '------[ CPUID Registers / Logical CPU #%s ]------\n' % ('9' * 5000) + AIDA_CPU0.split('\n', 1)[1],
+    'CPU %s:\n   0x00000000 0x00: eax=0x00000001 ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69\n' % ('9' * 5000),
+    'basic_cpuid[%s]=00000001 756e6547 6c65746e 49656e69\n' % ('9' * 5000),
+])
+def test_numbers_of_thousands_of_digits_are_refused_by_message(tmp_path, text):
+    path = tmp_path / 'big.txt'
+    path.write_text(text)
+    _error(path)
+
+
+def test_libcpuid_tables_versions_and_cpus(tmp_path):
+    leaf0 = 'basic_cpuid[0]=00000001 6f677948 656e6975 6e65476e\n'
+    path = tmp_path / 'raw.test'
+    path.write_text(leaf0 + 'basic_cpuid[32]=00000000 00000000 00000000 00000000\n')
+    assert _error(path).endswith(':2: basic_cpuid[32] is beyond the 32 entries libcpuid keeps in that table')
+    # libcpuid's writer starts with its version, several CPUs come under headers, and entries above
+    # the announced maximum (leaf 0 says 1) are no facts of the CPU.
+    path.write_text('version=0.8.1\n_______________ Logical CPU #0 _______________\n' + leaf0
+                    + 'basic_cpuid[1]=00900f01 00000000 00000000 00000000\n'
+                    + 'basic_cpuid[2]=00000001 00000000 00000000 00000000\n'
+                    + '_______________ Logical CPU #1 _______________\n' + leaf0
+                    + 'basic_cpuid[1]=00900f01 01000000 00000000 00000000\n'
+                    + 'amd_fn80000026h[0]=00000001 00000002 00000100 00000001\n')
+    dump = load_dump(path)
+    assert sorted(dump.cpus) == [0, 1] and sorted(dump.cpus[0]) == [(0, 0), (1, 0)]
+    assert dump.cpus[1][(0x80000026, 0)] == (1, 2, 0x100, 1)
+    # A dump that announces 0x20 basic leaves holds the 32 libcpuid keeps, or it was cut.
+    path.write_text('basic_cpuid[0]=00000020 756e6547 6c65746e 49656e69\n')
+    assert _error(path).endswith('CPU 0 ends before leaf 0x1f, the last one leaf 0x0 announces (truncated dump?)')
+
+
+def test_aida64_sections_that_ended_and_untagged_subleaves(tmp_path):
+    path = tmp_path / 'aida.txt'
+    # The extended range announces 0x80000020 but AIDA64 stops at the leaves it knows; the next
+    # header shows the section ended, so it is not a cut (the Hygon report of InstLatx64).
+    short = AIDA_CPU0.replace('CPUID 80000000: 80000008', 'CPUID 80000000: 80000020')
+    path.write_text(short + '------[ CPUID Registers / Logical CPU #1 ]------\n' + AIDA_CPU0.split('\n', 1)[1])
+    assert _error(path).endswith('CPU 1 ends before leaf 0x80000008, the last one leaf 0x80000000 announces '
+                                 '(truncated dump?)')
+    path.write_text(short + '------[ Versions ]------\n')
+    assert load_dump(path).cpus[0][(0x80000000, 0)][0] == 0x80000020
+    # AIDA64 before version 5 prints a leaf's sub-leaves in order, without [SL nn] tags.
+    path.write_text(AIDA_CPU0 + 'CPUID 00000004: 1C004121-01C0003F-0000003F-00000000\n'
+                    'CPUID 00000004: 1C004122-01C0003F-0000003F-00000000\n------[ All CPUs ]------\n')
+    assert load_dump(path).cpus[0][(4, 1)][0] == 0x1C004122
+
+
+def test_a_cpu_without_the_extended_leaves_others_have(tmp_path):
+    path = tmp_path / 'aida.txt'
+    second = AIDA_CPU0.replace('#0', '#1').rsplit('CPUID 80000000', 1)[0]
+    path.write_text(AIDA_CPU0 + second + 'L1    Data Cache:    48 KB, 12-way Associative, 64-byte Line\n')
+    assert _error(path).endswith('CPU 1 has no extended leaves (0x80000000 and up), CPU 0 has them (truncated dump?)')
+
+
+def test_cpuid_lines_under_a_mistyped_header_are_refused(tmp_path):
+    path = tmp_path / 'aida.txt'
+    path.write_text(AIDA_CPU0 + '------[ CPUID registers / Logical CPU # 1 ]------\n' + AIDA_CPU0.split('\n', 1)[1])
+    assert _error(path).endswith(":6: CPUID registers in the section 'CPUID registers / Logical CPU # 1', which is not "
+                                 "a 'CPUID Registers / Logical CPU #N' section")

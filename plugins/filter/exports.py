@@ -62,7 +62,7 @@ def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, element='cpu'):
         exported = to_libvirt_xml(profile, cpu_map_dir)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.to_libvirt_xml: profile %s: %s' % (profile_name(profile), exc)) from None
-    if exported.unnamed:
+    if exported.warning():
         # Not an error: what QEMU then gives the guest for them is its own choice (docs/docsite/rst/libvirt.rst).
         Display().warning('vmcpu.profiles.to_libvirt_xml: profile %s %s' % (profile['name'], exported.warning()))
     if element == 'qemu_commandline':

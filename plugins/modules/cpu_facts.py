@@ -34,8 +34,10 @@ options:
         (as InstLatx64 publishes them; their feature MSRs are read too), and libcpuid's raw data
         (C(basic_cpuid[N]=...)).
       - A dump that tells how many logical CPUs there are (AIDA64's All CPUs list, or else the topology
-        leaf 0x1F/0xB of an AIDA64 dump) must hold them all; a missing CPU is refused naming it. A raw
-        C(cpuid -r) dump cannot tell a CPU cut off from one that was offline, so it is taken as it is.
+        leaf 0x1F/0xB of an AIDA64 dump) must hold them all; a missing CPU is refused naming it, and so is a
+        CPU the list does not name. A raw C(cpuid -r) dump cannot tell a CPU cut off from one that was
+        offline (SMT off, C(maxcpus=)), so it is taken as it is, with a warning naming the CPUs its
+        topology leaf counts but the dump lacks.
       - The collection's playbooks pass the host variable C(cpu_facts_src) here.
     type: path
   method:
@@ -221,7 +223,7 @@ def main():
     params = module.params
     try:
         facts = gather_facts(src=params['src'], method=params['method'], kvm=params['kvm'],
-                             run_command=_modprobe_runner(module))
+                             run_command=_modprobe_runner(module), warn=module.warn)
     except VmcpuError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, summary=facts_summary(facts), ansible_facts={'vmcpu': facts})

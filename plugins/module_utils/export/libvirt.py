@@ -78,7 +78,7 @@ from xml.sax.saxutils import escape
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable, phys_addr_bits
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import (
-    ACCELERATOR_DEFAULTS, cpu_properties, qemu_property)
+    ACCELERATOR_DEFAULTS, brand_not_carried, cpu_properties, qemu_property)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu_cpu_models import ALIASES, MODELS, QEMU_VERSION
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
@@ -101,18 +101,19 @@ CpuMap = namedtuple('CpuMap', 'path features models')
 Model = namedtuple('Model', 'name vendor features')
 
 
-class LibvirtCpu(namedtuple('LibvirtCpu', 'xml commandline model require disable unnamed')):
+class LibvirtCpu(namedtuple('LibvirtCpu', 'xml commandline model require disable unnamed not_carried')):
     """An exported ``<cpu>`` element, the ``<qemu:commandline>`` element with the CPU properties it has
-    no XML for (None when the profile fixes none), its base model, its feature lines and the kept fields
-    libvirt has no name for."""
+    no XML for (None when the profile fixes none), its base model, its feature lines, the kept fields
+    libvirt has no name for and ``{field: why}`` of the fixed ones neither element carries."""
 
     def warning(self):
         """What the definition cannot require, as the end of a sentence starting with the profile
         ("profile fleet keeps features ..."); None when it can require everything."""
-        if not self.unnamed:
-            return None
-        return ("keeps features libvirt's CPU map has no name for, so the CPU definition cannot require them: %s"
-                % ', '.join(self.unnamed))
+        parts = ["features libvirt's CPU map has no name for, so the CPU definition cannot require them: %s"
+                 % ', '.join(self.unnamed)] if self.unnamed else []
+        parts.extend('a %s the domain cannot be given (%s)' % (name.replace('_', ' '), why)
+                     for name, why in sorted(self.not_carried.items()))
+        return 'keeps ' + '; and '.join(parts) if parts else None
 
 
 _CPU_MAPS = {}
@@ -226,21 +227,28 @@ def _xml(model, vendor, phys_bits, require, disable):
 
 
 def _commandline(profile):
-    """The ``<qemu:commandline>`` element of the CPU properties ``<cpu>`` cannot carry, or None."""
-    properties = [(name, value) for name, value in cpu_properties(profile) if name not in CARRIED_BY_CPU_ELEMENT]
+    """``(the <qemu:commandline> element of the CPU properties <cpu> cannot carry or None, {field: why
+    not carried})``."""
+    properties, not_carried = [], {}
+    for name, value in cpu_properties(profile):
+        why = brand_not_carried(value, in_cpu_argument=False) if name == 'model-id' else None
+        if why:
+            not_carried['brand_string'] = why
+        elif name not in CARRIED_BY_CPU_ELEMENT:
+            properties.append((name, value))
     if not properties:
-        return None
+        return None, not_carried
     lines = ['<qemu:commandline xmlns:qemu=%s>' % _quoted(QEMU_NAMESPACE)]
     for name, value in properties:
         lines.append("  <qemu:arg value='-global'/>")
         lines.append('  <qemu:arg value=%s/>' % _quoted('%s.%s=%s' % (QEMU_CPU_TYPE, name, value)))
     lines.append('</qemu:commandline>')
-    return '\n'.join(lines)
+    return '\n'.join(lines), not_carried
 
 
 def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
     """The profile as a libvirt ``<cpu>`` element and its ``<qemu:commandline>`` companion:
-    ``LibvirtCpu(xml, commandline, model, require, disable, unnamed)``, ``require``/``disable`` libvirt
+    ``LibvirtCpu(xml, commandline, model, require, disable, unnamed, not_carried)``, ``require``/``disable`` libvirt
     feature names, ``unnamed`` the kept fields libvirt has no name for. ``qemu_models``: what QEMU
     turns on for each model name (``qemu_model_features()`` by default)."""
     check_exportable(profile, 'libvirt', LIBVIRT_VENDORS)
@@ -268,5 +276,6 @@ def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
     model, require, disable = _choose(candidates, wanted, host_owned, table, cpu_map, qemu_models)
     require = sorted(set(require) | (set(VMM_SET_FEATURES) & cpu_map.features))
     phys_bits = phys_addr_bits(profile)
-    return LibvirtCpu(_xml(model.name, vendor, phys_bits, require, disable), _commandline(profile), model.name,
-                      require, disable, unnamed)
+    commandline, not_carried = _commandline(profile)
+    return LibvirtCpu(_xml(model.name, vendor, phys_bits, require, disable), commandline, model.name,
+                      require, disable, unnamed, not_carried)

@@ -197,13 +197,24 @@ def cpu_properties(profile):
     return properties
 
 
+def brand_not_carried(brand, in_cpu_argument):
+    """Why the brand string ``brand`` cannot be given as ``model-id``, or None. QEMU stores the text's
+    UTF-8 bytes, so only printable ASCII is the guest's brand byte for byte (and no control character
+    reaches a command line or XML); ``-cpu`` is split at every comma."""
+    if not all(' ' <= char <= '~' for char in brand):
+        return 'it holds bytes outside printable ASCII, which QEMU would not store as they are'
+    if in_cpu_argument and ',' in brand:
+        return 'it holds a comma, and QEMU splits -cpu at every comma'
+    return None
+
+
 def cpu_terms(profile):
-    """``(terms, {what: why not carried})``: ``cpu_properties`` as ``-cpu`` terms. QEMU splits ``-cpu``
-    at every comma, so a brand string with one cannot be given."""
+    """``(terms, {what: why not carried})``: ``cpu_properties`` as ``-cpu`` terms."""
     terms, not_carried = [], {}
     for name, value in cpu_properties(profile):
-        if name == 'model-id' and ',' in value:
-            not_carried['brand_string'] = 'it holds a comma, and QEMU splits -cpu at every comma'
+        why = brand_not_carried(value, in_cpu_argument=True) if name == 'model-id' else None
+        if why:
+            not_carried['brand_string'] = why
         else:
             terms.append('%s=%s' % (name, value))
     return terms, not_carried

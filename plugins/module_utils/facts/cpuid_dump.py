@@ -32,6 +32,8 @@ class CpuidDump:
     method: str = ''
     # sha256 of the dump file's bytes, as read (empty for a live read): the fingerprint of a dump host.
     file_sha256: str = ''
+    # What the reader could not settle but the user should know (a dump with CPUs missing, say).
+    warnings: list = field(default_factory=list)
 
 
 def format_entry(leaf, subleaf, regs, **extra):

@@ -102,13 +102,22 @@ def load_dump(path) -> CpuidDump:
     data = _read_bytes(path)
     lines = _lines(path, data)
     dump_format = _detect_format(path, lines)
-    cpus, msrs = _PARSERS[dump_format](path, lines)
+    cpus, msrs, short_package = _PARSERS[dump_format](path, lines)
     _check_cpus(path, cpus, dump_format)
+    warnings = []
+    shortfall = _package_shortfall(cpus) if short_package else None
+    if shortfall and short_package == 'refuse':
+        raise DumpFormatError(path, '%s; truncated dump?)' % shortfall, cpus[max(cpus)].last_line())
+    if shortfall:
+        warnings.append('%s: %s): the dump was cut off at a CPU boundary, or those CPUs were offline when it '
+                        'was taken (SMT off, maxcpus=); the facts describe the CPUs the dump has'
+                        % (shown_path(path), shortfall))
     return CpuidDump(cpus={cpu: dict(ledger.values) for cpu, ledger in cpus.items()},
                      source='%s:%s' % (dump_format, path),
                      msrs=msrs,
                      method=dump_format,
-                     file_sha256=hashlib.sha256(data).hexdigest())
+                     file_sha256=hashlib.sha256(data).hexdigest(),
+                     warnings=warnings)
 
 
 def _read_bytes(path):
@@ -244,14 +253,17 @@ def _nonblank_lines(lines):
 
 
 def _parse_cpuid_raw(path, lines):
-    """Parse ``cpuid -r`` output; returns ({cpu: ledger}, {}) as the tool records no MSRs."""
+    """Parse ``cpuid -r`` output. The tool records no MSRs. It prints the CPUs that are online, so a
+    package with fewer is worth a warning (not a refusal) unless ``cpuid -r -1`` dumped one CPU."""
     cpus = {}
     current = None
+    numbered = False
     for number, text in _nonblank_lines(lines):
         header = _RAW_CPU_HEADER.match(text)
         if header:
             # 'cpuid -r -1' prints a bare 'CPU:' for the one CPU it ran on.
             current = _cpu_ledger(path, cpus, int(header.group(1) or 0), number)
+            numbered = numbered or header.group(1) is not None
             continue
         leaf_line = _RAW_LEAF.match(text)
         if not leaf_line:
@@ -263,7 +275,7 @@ def _parse_cpuid_raw(path, lines):
             current = _cpu_ledger(path, cpus, 0, number)
         leaf, subleaf, eax, ebx, ecx, edx = (int(group, 16) for group in leaf_line.groups())
         current.put((leaf, subleaf), (eax, ebx, ecx, edx), number)
-    return cpus, {}
+    return cpus, {}, 'warn' if numbered else None
 
 
 def _parse_aida64(path, lines):
@@ -300,19 +312,16 @@ def _parse_aida64(path, lines):
         raise DumpFormatError(path, "the All CPUs list names %d logical CPUs, but the dump has no CPUID registers of "
                                     "CPU %s (truncated dump?)" % (len(listed), _cpu_ranges(missing)),
                               listed[missing[0]])
+    unlisted = sorted(set(cpus) - set(listed)) if listed else []
+    if unlisted:
+        raise DumpFormatError(path, "the All CPUs list names %d logical CPUs, but not CPU %s, whose CPUID registers the dump "
+                                    "has (a report pieced together from two machines?)" % (len(listed), _cpu_ranges(unlisted)),
+                              cpus[unlisted[0]].start_line)
     # AIDA64 dumps every logical CPU it sees, and its All CPUs list says which those were (Windows may
-    # show it fewer). Without the list, fewer CPUs than one package holds means the file was cut; a
-    # CPU cut short inside its section says more, so that is looked for first.
-    _check_cpus(path, cpus, 'aida64')
-    per_package = _logical_per_package(cpus[min(cpus)].values) if cpus and not listed else None
-    if per_package and len(cpus) < per_package[0]:
-        raise DumpFormatError(path, 'CPUID leaf 0x%x of CPU %d counts %d logical CPUs in a package, but the dump has %d '
-                                    '(CPU %s missing; truncated dump?)'
-                              % (per_package[1], min(cpus), per_package[0], len(cpus),
-                                 _cpu_ranges(sorted(set(range(per_package[0])) - set(cpus))) or 'numbers'),
-                              cpus[max(cpus)].last_line())
+    # show it fewer). Without the list, fewer CPUs than one package holds means the file was cut.
     samples = msr_sections[min(msr_sections)] if msr_sections else {}
-    return cpus, {index: values.pop() for index, values in samples.items() if len(values) == 1}
+    msrs = {index: values.pop() for index, values in samples.items() if len(values) == 1}
+    return cpus, msrs, None if listed else 'refuse'
 
 
 def _aida_section(path, cpus, msr_sections, title, number):
@@ -369,6 +378,17 @@ def _aida_msr_line(path, samples, number, text):
         samples.setdefault(int(msr.group(1), 16), set()).add(int(''.join(msr.groups()[1:]), 16))
 
 
+def _package_shortfall(cpus):
+    """What is missing when the dump has fewer CPUs than the lowest CPU's package holds, else None;
+    the text ends inside a parenthesis the caller closes."""
+    per_package = _logical_per_package(cpus[min(cpus)].values)
+    if not per_package or len(cpus) >= per_package[0]:
+        return None
+    missing = sorted(set(range(per_package[0])) - set(cpus))
+    return 'CPUID leaf 0x%x of CPU %d counts %d logical CPUs in a package, but the dump has %d (CPU %s missing' % (
+        per_package[1], min(cpus), per_package[0], len(cpus), _cpu_ranges(missing) if missing else 'numbers')
+
+
 def _logical_per_package(leaves):
     """``(logical CPUs in a package, leaf)`` from the extended topology leaf (0x1F, else 0xB): the
     count of its last level (sub-leaf with a level type), or None without one."""
@@ -421,7 +441,7 @@ def _parse_libcpuid_raw(path, lines):
     cpus = {}
     for cpu_number, rows in sorted(entries.items()):
         _libcpuid_cpu(path, _cpu_ledger(path, cpus, cpu_number, rows[0][0]), rows)
-    return cpus, {}
+    return cpus, {}, None
 
 
 def _libcpuid_cpu(path, ledger, rows):
@@ -513,10 +533,11 @@ def _parse_libvirt_xml(path, lines):
     except xml.parsers.expat.ExpatError as exc:
         raise DumpFormatError(path, 'not well-formed XML (%s); the file is truncated or corrupt'
                               % xml.parsers.expat.errors.messages[exc.code], exc.lineno) from None
-    return cpus, msrs.values
+    return cpus, msrs.values, None
 
 
-# Each parser returns ({logical CPU: _Ledger of its leaves}, {MSR index: value}).
+# Each parser returns ({logical CPU: _Ledger of its leaves}, {MSR index: value}, what a dump with fewer
+# CPUs than one package holds gets: 'refuse', 'warn' or None when the format tells nothing).
 _PARSERS = {'cpuid_raw': _parse_cpuid_raw, 'libvirt_xml': _parse_libvirt_xml, 'aida64': _parse_aida64,
             'libcpuid_raw': _parse_libcpuid_raw}
 

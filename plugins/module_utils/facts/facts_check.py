@@ -29,7 +29,7 @@ def check_facts_consistent(facts, what):
     groups = facts['raw_cpuid']['groups']
     leaves_of_groups = [_unique_leaves(group['cpuid'], '%s, raw_cpuid.groups[%d].cpuid' % (what, index))
                         for index, group in enumerate(groups)]
-    _unique_leaves(facts['kvm'].get('supported_cpuid', []), '%s, kvm.supported_cpuid' % what)
+    kvm_leaves = _unique_leaves(facts['kvm'].get('supported_cpuid', []), '%s, kvm.supported_cpuid' % what)
     first = leaves_of_groups[0]
     derived = identity(first, what)
     cpus = [cpu for group in groups for cpu in group['cpus']]
@@ -41,6 +41,11 @@ def check_facts_consistent(facts, what):
             raise VmcpuError('%s: the document contradicts itself: %s is %r, but its CPUID says %r; gather the '
                              'host again with vmcpu.profiles.cpu_facts instead of editing facts.'
                              % (what, key, facts[key], derived[key]))
+    # A profile of the KVM view applies the field table of the facts' vendor to that view's registers.
+    if (0, 0) in kvm_leaves and identity(kvm_leaves, what)['vendor'] != facts['vendor']:
+        raise VmcpuError('%s: the document contradicts itself: vendor is %r, but kvm.supported_cpuid says %r; gather '
+                         'the host again with vmcpu.profiles.cpu_facts instead of editing facts.'
+                         % (what, facts['vendor'], identity(kvm_leaves, what)['vendor']))
     if len(set(cpus)) != len(cpus):
         raise VmcpuError('%s: the document contradicts itself: a logical CPU is in two groups of '
                          'raw_cpuid.groups.' % what)

@@ -135,18 +135,21 @@ def build_host_facts(dump, kvm, fingerprint):
     }
 
 
-def gather_facts(src=None, method='auto', kvm='auto', run_command=None, kvm_device='/dev/kvm'):
+def gather_facts(src=None, method='auto', kvm='auto', run_command=None, kvm_device='/dev/kvm', warn=None):
     """Host facts of the running host, or of the host described by the dump file ``src``.
 
     ``kvm`` is ``auto`` (read the KVM view, report why when it cannot), ``required`` (fail without
     it) or ``skip``. A dump describes another machine, so its facts never carry this host's KVM view.
     ``run_command`` may load the cpuid kernel module (``AnsibleModule.run_command``; None: never).
+    ``warn`` receives each warning about the dump (``AnsibleModule.warn``; None: dropped).
     """
     if src:
         if kvm == 'required':
             raise VmcpuError('kvm: required cannot be combined with src=%s: a dump file has no KVM '
                              'view; gather that host live instead.' % src)
         dump = load_dump(src)
+        for warning in dump.warnings if warn else ():
+            warn(warning)
         return build_host_facts(dump, {'available': False, 'error': 'facts imported from a dump file'},
                                 dump_fingerprint(dump.file_sha256))
     dump = read_live_cpuid(method=method, run_command=run_command)

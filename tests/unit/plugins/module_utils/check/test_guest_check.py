@@ -102,6 +102,25 @@ def test_a_brand_string_with_a_comma_is_named_by_the_qemu_export_and_carried_by_
     assert "<qemu:arg value='x86_64-cpu.model-id=%s'/>" % brand in to_libvirt_xml(profile).commandline
 
 
+@pytest.mark.parametrize('byte', [0x01, 0xE9])
+def test_a_brand_string_outside_printable_ascii_is_named_by_both_exports(qemu_model_facts, byte):
+    """A control character (0x01) or a Latin-1 letter (0xE9) in the brand: QEMU stores model-id as UTF-8
+    text, so neither export can give the guest those bytes; both say so and write no model-id."""
+    facts = copy.deepcopy(qemu_model_facts[MODEL])
+    for group in facts['raw_cpuid']['groups']:
+        for entry in group['cpuid']:
+            if entry['leaf'] == '0x80000002':
+                entry['eax'] = '0x%08x' % (int(entry['eax'], 16) & 0xFFFFFF00 | byte)
+    profile = build_profile([(MODEL, facts)], 'odd-brand')
+    assert ord(dict(cpu_properties(profile))['model-id'][0]) == byte
+    why = 'it holds bytes outside printable ASCII, which QEMU would not store as they are'
+    exported = to_qemu_cpu(profile)
+    assert 'model-id=' not in exported.argument and exported.unexpressed['brand_string'] == why
+    libvirt = to_libvirt_xml(profile)
+    assert 'model-id' not in libvirt.commandline and libvirt.not_carried == {'brand_string': why}
+    assert libvirt.warning().endswith('; and a brand string the domain cannot be given (%s)' % why)
+
+
 def test_a_feature_leaf_is_not_checked_while_the_profile_turns_the_feature_off(alone):
     """CPUID leaf 5 describes MONITOR/MWAIT: with MONITOR off in the profile the guest has no business
     reading it, and QEMU fills CPUID.5.ECX[1:0] for every model; other unlisted registers must be 0."""

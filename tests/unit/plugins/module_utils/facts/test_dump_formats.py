@@ -70,6 +70,17 @@ def test_a_report_missing_cpus_of_its_all_cpus_list(shared_dir, tmp_path):
                      r'CPU #12-15 \(truncated dump\?\)$', _error(path))
 
 
+def test_a_report_with_cpus_its_all_cpus_list_does_not_name(shared_dir, tmp_path):
+    text = _file(shared_dir, REPORT).read_text()
+    start = text.index('------[ All CPUs ]')
+    listing = text[start:]
+    line = re.search(r'^CPU\s+15: .*\n', listing, re.M)
+    path = tmp_path / 'unlisted.txt'
+    path.write_text(text[:start] + listing[:line.start()] + listing[line.end():])
+    assert re.search(r':\d+: the All CPUs list names 15 logical CPUs, but not CPU #15, whose CPUID registers the dump has '
+                     r'\(a report pieced together from two machines\?\)$', _error(path))
+
+
 def test_cpuid_text_cut_at_a_cpu_boundary(shared_dir, tmp_path):
     """Without an All CPUs list, the topology leaf tells how many logical CPUs one package has."""
     text = _file(shared_dir, HYBRID_TEXT).read_text()

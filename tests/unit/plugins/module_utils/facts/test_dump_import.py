@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import DumpFormatError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts import dump_import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_import import load_dump
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
 
 REPO_ROOT = Path(__file__).resolve().parents[5]
 ACCEPTED = ('accepted are raw `cpuid -r` output (cpuid_raw), libvirt cputestdata XML (libvirt_xml), '
@@ -208,6 +209,43 @@ LIBVIRT_ONE_CPU = '''\
   <msr index='0x10a' edx='0x00000001' eax='0x00000069'/>
 </cpudata>
 '''
+
+
+# Leaf 0xB: 2 threads per core, 4 logical CPUs per package.
+RAW_TOPOLOGY_CPU = '''\
+   0x00000000 0x00: eax=0x0000000b ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69
+   0x00000001 0x00: eax=0x000906a3 ebx=0x00040800 ecx=0x7ffafbff edx=0xbfebfbff
+   0x0000000b 0x00: eax=0x00000001 ebx=0x00000002 ecx=0x00000100 edx=0x00000000
+   0x0000000b 0x01: eax=0x00000002 ebx=0x00000004 ecx=0x00000201 edx=0x00000000
+   0x0000000b 0x02: eax=0x00000000 ebx=0x00000000 ecx=0x00000002 edx=0x00000000
+'''
+
+
+def test_raw_dump_with_fewer_cpus_than_a_package_is_a_warning(tmp_path):
+    """`cpuid -r` prints the online CPUs: a package short of CPUs may be a cut file or SMT off, so the
+    facts are made and the user is told which CPUs are missing."""
+    path = _write(tmp_path, 'half.txt', 'CPU 0:\n' + RAW_TOPOLOGY_CPU + 'CPU 1:\n' + RAW_TOPOLOGY_CPU)
+    warnings = []
+    facts = gather_facts(src=str(path), warn=warnings.append)
+    assert facts['logical_cpus'] == 2
+    assert warnings == ['%s: CPUID leaf 0xb of CPU 0 counts 4 logical CPUs in a package, but the dump has 2 (CPU #2-3 '
+                        'missing): the dump was cut off at a CPU boundary, or those CPUs were offline when it was '
+                        'taken (SMT off, maxcpus=); the facts describe the CPUs the dump has' % path]
+    whole = _write(tmp_path, 'whole.txt', ''.join('CPU %d:\n%s' % (cpu, RAW_TOPOLOGY_CPU) for cpu in range(4)))
+    assert load_dump(whole).warnings == []
+    # 'cpuid -r -1' dumps one CPU on purpose.
+    assert load_dump(_write(tmp_path, 'one.txt', 'CPU:\n' + RAW_TOPOLOGY_CPU)).warnings == []
+
+
+def test_live_cpuid_raw_cut_after_cpu_0_is_a_warning(tmp_path):
+    path = _run_cpuid(tmp_path, '-r')
+    whole = path.read_text()
+    assert load_dump(path).warnings == []
+    if '\nCPU 1:' not in whole:
+        pytest.skip('this machine has one logical CPU: no CPU boundary to cut at')
+    cut = _write(tmp_path, 'cut.txt', whole[:whole.index('\nCPU 1:') + 1])
+    warnings = load_dump(cut).warnings
+    assert len(warnings) == 1 and 'but the dump has 1 (CPU #1' in warnings[0], warnings
 
 
 def test_raw_without_header_is_cpu_0(tmp_path):

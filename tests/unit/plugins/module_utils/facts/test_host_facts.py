@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host facts of the live machine and of every real dump: schema, identity, grouping, errors."""
 
+import copy
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import pytest
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import parse_entry
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.facts_check import check_facts_consistent
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint import fingerprint_digest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import (
     facts_summary, gather_facts,
@@ -69,6 +71,21 @@ def test_live_facts_use_the_kvm_view_when_present(live_facts):
         assert live_facts['kvm']['available'] is False
         assert live_facts['kvm']['error']
         assert live_facts['guest_view'] == 'raw'
+
+
+def test_a_kvm_view_of_another_vendor_is_refused(live_facts):
+    """The profile of a KVM host is made from its KVM view with the field table of the facts' vendor."""
+    if not live_facts['kvm']['available']:
+        pytest.skip('no KVM view here: %s' % live_facts['kvm']['error'])
+    check_facts_consistent(live_facts, 'facts of h1')
+    facts = copy.deepcopy(live_facts)
+    entry = next(e for e in facts['kvm']['supported_cpuid'] if e['leaf'] == '0x00000000')
+    other, words = ('GenuineIntel', ('0x756e6547', '0x49656e69', '0x6c65746e')) if facts['vendor'] != 'GenuineIntel' \
+        else ('AuthenticAMD', ('0x68747541', '0x69746e65', '0x444d4163'))
+    entry.update(zip(('ebx', 'edx', 'ecx'), words))
+    with pytest.raises(VmcpuError, match='^' + re.escape("facts of h1: the document contradicts itself: vendor is %r, but "
+                                                         "kvm.supported_cpuid says %r;" % (facts['vendor'], other))):
+        check_facts_consistent(facts, 'facts of h1')
 
 
 def test_live_facts_do_not_depend_on_the_cpu_that_gathers_them():

@@ -59,17 +59,12 @@ def excluded_masks(index):
     return masks
 
 
-def _fields_at(index, leaf, subleaf, register):
-    return [f for f in index.by_name.values() if f.source == 'cpuid' and f.leaf == leaf and f.register == register
-            and f.subleaves[0] <= subleaf <= f.subleaves[1]]
-
-
 def _mismatches(index, key, wanted, seen, differing, group):
     """One failure per field with a differing bit at ``key``, and one for differing bits no field names."""
     leaf, subleaf, register = key
     failures = []
     named = 0
-    for f in _fields_at(index, leaf, subleaf, register):
+    for f in index.fields_at(leaf, subleaf, register):
         if differing & f.mask:
             named |= f.mask
             failures.append(_failure(f.name, f.location, f.extract(wanted), f.extract(seen), group,

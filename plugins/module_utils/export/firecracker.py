@@ -124,11 +124,8 @@ FIRECRACKER_FORCED = {
 
 
 def _field_at(index, leaf, subleaf, register, bit):
-    for f in index.by_name.values():
-        if (f.source == 'cpuid' and f.leaf == leaf and f.subleaves[0] <= subleaf <= f.subleaves[1]
-                and f.register == register and f.first_bit <= bit <= f.last_bit):
-            return f.name
-    return '%s bit %d of CPUID.(%#x,%d)' % (register.upper(), bit, leaf, subleaf)
+    named = index.fields_at(leaf, subleaf, register, bit)
+    return named[0].name if named else '%s bit %d of CPUID.(%#x,%d)' % (register.upper(), bit, leaf, subleaf)
 
 
 def firecracker_overrides(profile):

@@ -190,19 +190,20 @@ def qemu_model_features():
     return features
 
 
-def _qemu_features(on, table, cpu_map):
-    """The libvirt names of the QEMU properties ``on`` and of those KVM turns on in every model."""
-    to_libvirt = {qemu_property(f): f.libvirt_name for f in table.values()}
+def _qemu_features(on, to_libvirt, cpu_map):
+    """The libvirt names of the QEMU properties ``on`` and of those KVM turns on in every model;
+    ``to_libvirt`` maps QEMU property names to libvirt's where they differ."""
     return {to_libvirt.get(prop, prop) for prop in on | ACCELERATOR_DEFAULTS} & cpu_map.features
 
 
 def _choose(candidates, wanted, host_owned, table, cpu_map, qemu_models):
     """``(model, require, disable)`` with the fewest lines, then fewest disables, then by name.
     Required: what libvirt's model lacks; disabled: what libvirt's or QEMU's model has."""
+    to_libvirt = {qemu_property(f): f.libvirt_name for f in table.values()}
     best = None
     for model in candidates:
         require = sorted(wanted - model.features)
-        qemu = _qemu_features(qemu_models[model.name], table, cpu_map)
+        qemu = _qemu_features(qemu_models[model.name], to_libvirt, cpu_map)
         disable = sorted((model.features | qemu) - wanted - host_owned)
         rank = (len(require) + len(disable), len(disable), model.name)
         if best is None or rank < best[0]:

@@ -38,7 +38,7 @@ sizes follow from the features. The profile is expected to be schema-valid (the 
 first).
 """
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import check_exportable, phys_addr_bits
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import (
     BRAND_LEAVES, EXTENDED_BASE, brand_string, cpu_signature, vendor_string)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu_cpu_models import FEATURES, MODELS, QEMU_VERSION
@@ -46,10 +46,8 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS, Kind
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.registers import fixed_value, profile_cpuid, profile_msrs
 
-# CPUID.1:EAX bits of the signature (stepping, model, family, type, extended model and family), and
-# the leaf whose EAX[7:0] is the physical address width.
+# CPUID.1:EAX bits of the signature (stepping, model, family, type, extended model and family).
 SIGNATURE_BITS = 0x0FFF3FFF
-PHYS_BITS_LEAF = 0x80000008
 # The CPU properties ``cpu_properties`` may write, in the order it writes them.
 CPU_PROPERTIES = ('vendor', 'family', 'model', 'stepping', 'model-id', 'level', 'xlevel', 'phys-bits')
 # Kinds of the one-bit fields the argument sets.
@@ -189,11 +187,12 @@ def cpu_properties(profile):
     brand = [fixed(leaf, register) for leaf in BRAND_LEAVES for register in ('eax', 'ebx', 'ecx', 'edx')]
     if None not in brand and brand_string(brand):
         properties.append(('model-id', brand_string(brand)))
-    for name, leaf, mask, shown in (('level', 0, 0xFFFFFFFF, '%d'), ('xlevel', EXTENDED_BASE, 0xFFFFFFFF, '%#x'),
-                                    ('phys-bits', PHYS_BITS_LEAF, 0xFF, '%d')):
-        value = fixed(leaf, 'eax', mask)
+    for name, leaf, shown in (('level', 0, '%d'), ('xlevel', EXTENDED_BASE, '%#x')):
+        value = fixed(leaf, 'eax')
         if value:
             properties.append((name, shown % value))
+    if phys_addr_bits(profile):
+        properties.append(('phys-bits', '%d' % phys_addr_bits(profile)))
     return properties
 
 

@@ -39,11 +39,23 @@ class FieldIndex:
                 self.dependents.setdefault(dependency, []).append(f.name)
         # (field, its dependency fields) of every field that has dependencies, in table order.
         self.depends = [(f, tuple(self.by_name[d] for d in f.depends)) for f in self.by_name.values() if f.depends]
+        # (leaf, sub-leaf, register) -> every CPUID field there, whatever its kind.
+        self._cpuid_fields = {}
+        for f in self.by_name.values():
+            if f.source == 'cpuid':
+                for subleaf in range(f.subleaves[0], f.subleaves[1] + 1):
+                    self._cpuid_fields.setdefault((f.leaf, subleaf, f.register), []).append(f)
         # Register key -> the bits of its feature flags (their count ranks hosts by strength).
         self.flag_masks = {}
         for f in self.by_name.values():
             if f.kind == Kind.FLAG:
                 self.flag_masks[f.key] = self.flag_masks.get(f.key, 0) | f.mask
+
+    def fields_at(self, leaf, subleaf, register, bit=None):
+        """The CPUID fields in ``register`` of (``leaf``, ``subleaf``), in table order; with ``bit``,
+        only the one holding that bit (a list of at most one)."""
+        fields = self._cpuid_fields.get((leaf, subleaf, register), [])
+        return fields if bit is None else [f for f in fields if f.first_bit <= bit <= f.last_bit]
 
     def resolve(self, name):
         """Our field name for ``name`` (ours, a former one of ours, or QEMU's), or None."""

@@ -29,18 +29,12 @@ def _linux_bits():
     return bits
 
 
-def _field_at(index, leaf, subleaf, register, bit):
-    return next((f for f in index.by_name.values() if f.source == 'cpuid' and f.leaf == leaf
-                 and f.register == register and f.subleaves[0] <= subleaf <= f.subleaves[1]
-                 and f.first_bit <= bit <= f.last_bit), None)
-
-
 @pytest.mark.parametrize('vendor', ['intel', 'amd'])
 def test_feature_names_follow_linux(vendor):
     index = field_index(vendor)
     checked, wrong = 0, []
     for leaf, subleaf, register, bit, name, printed in _linux_bits():
-        f = _field_at(index, leaf, subleaf, register, bit)
+        f = next(iter(index.fields_at(leaf, subleaf, register, bit)), None)
         if f is None or f.width != 1:
             continue  # a bit the other vendor's table leaves reserved
         checked += 1

@@ -31,7 +31,8 @@ options:
       - Path of a CPUID dump file on the managed node to import instead of reading the live host.
       - Accepted formats, detected from the content, not the name - the raw output of C(cpuid -r)
         (all CPUs or C(-1)), libvirt C(tests/cputestdata) XML, AIDA64 CPUID text and AIDA64 full reports
-        (as InstLatx64 publishes them; their feature MSRs are read too), and libcpuid's raw data
+        (as InstLatx64 publishes them, in every variant of its CPUID files - sections, CPUs headed by one
+        line, or no header; their feature MSRs are read too), and libcpuid's raw data
         (C(basic_cpuid[N]=...)).
       - A dump that tells how many logical CPUs there are (AIDA64's All CPUs list, or else the topology
         leaf 0x1F/0xB of an AIDA64 dump) must hold them all; a missing CPU is refused naming it, and so is a

@@ -17,7 +17,10 @@ Four formats are accepted, told apart by their content, never by the file name:
   AIDA64 sampled several times with different values is a counter, not a feature MSR, and is left
   out; an ``------[ All CPUs ]------`` list of every logical CPU, which must match the CPUID sections.
   Other sections of a full report (versions, motherboard, ...) are skipped whole. A line of dashes
-  alone ends the dump (libcpuid's decode follows it). AIDA64 prints
+  alone ends the dump (libcpuid's decode follows it). Copies that head each CPU by one line instead
+  (``CPUID Registers (CPU #N):``, InstLatx64's ``CPU#N AffMask: 0x...`` and ``Group: 0xG Affinity
+  mask: 0x...``, ``CPU N:``) or not at all (each CPU then starts at leaf 0) are read the same way, as
+  are EVEREST's ``allcpu: Valid`` and blanks instead of ``:`` between a leaf and its registers. AIDA64 prints
   the basic leaves it knows, then the extended ones: a CPU whose extended leaves reach the announced
   maximum is whole even when basic leaves near the top were not printed.
 - ``libcpuid_raw``: libcpuid's own raw data text (``basic_cpuid[N]=eax ebx ecx edx``, ``ext_cpuid[N]``,
@@ -61,13 +64,26 @@ _RAW_LEAF_SHAPE = '0xHHHHHHHH 0xHH: eax=0xHHHHHHHH ebx=0xHHHHHHHH ecx=0xHHHHHHHH
 _AIDA_HEADER = re.compile(r'^-+\[ (.+?) \]-*$')
 _AIDA_CPUID_SECTION = re.compile(r'^(?:CPUID Registers / )?Logical CPU #(\d{1,7})$')
 _AIDA_MSR_SECTION = re.compile(r'^MSR Registers(?: / Logical CPU #(\d{1,7}))?$')
+# The same as one line, in the copies that head CPUs by a line ('MSR Registers (CPU #1):').
+_AIDA_MSR_LINE = re.compile(r'^MSR Registers(?: \(CPU #(\d{1,7})\))?:$')
 _AIDA_ALL_CPUS = 'All CPUs'
 _AIDA_END = re.compile(r'^-{3,}$')
-_AIDA_LEAF = re.compile(r'^CPUID %s: %s-%s-%s-%s' % ((_HEX8,) * 5))
+# Older AIDA64/EVEREST copies separate the leaf from its registers by blanks only.
+_AIDA_LEAF = re.compile(r'^CPUID %s:?[ \t]+%s-%s-%s-%s' % ((_HEX8,) * 5))
 _AIDA_LEAF_SHAPE = 'CPUID HHHHHHHH: HHHHHHHH-HHHHHHHH-HHHHHHHH-HHHHHHHH'
 _AIDA_SUBLEAF_TAG = re.compile(r'^\[SL ([0-9a-fA-F]{2})\]')
 _AIDA_SUBLEAF_SHAPE = '[SL HH]'
-_AIDA_ALLCPU = re.compile(r'^allcpu: Package \d+ / Core \d+ / Thread \d+: \w[\w ,-]*$')
+_AIDA_ALLCPU = re.compile(r'^allcpu: (?:Package \d+ / Core \d+ / Thread \d+: )?\w[\w ,-]*$')
+# A CPU headed by one line instead of a section: the AIDA64 CPUID panel's copy ('CPUID Registers
+# (CPU #1):'), InstLatx64's dumper ('CPU#003 AffMask: 0x...8', 'Group: 0x00 Affinity mask: 0x...8',
+# where the CPU is the mask's bit) and 'CPU 3:' as cpuid -r heads a CPU.
+_AIDA_CPU_LINES = (
+    (re.compile(r'^CPUID Registers \(CPU #(\d{1,7})(?: Virtual)?\):$'), int),
+    (re.compile(r'^CPU#(\d{1,7}) AffMask: 0[xX][0-9a-fA-F]{1,16}(?::[0-9a-fA-F]{1,16}){0,64}$'), int),
+    (re.compile(r'^Group: 0x([0-9a-fA-F]{1,4}) Affinity mask: 0x([0-9a-fA-F]{1,16})$'),
+     lambda group, mask: int(group, 16) * 64 + (int(mask, 16) & -int(mask, 16)).bit_length() - 1 if int(mask, 16) else None),
+    (_RAW_CPU_HEADER, lambda cpu: int(cpu or 0)),
+)
 # AIDA64's decode of the cache leaves ('L1    Data Cache:', 'L0+L1 Data Cache:'); words are separated by
 # runs of spaces, so no two parts of the pattern can match the same text (no backtracking blow-up).
 _AIDA_CACHE_TEXT = re.compile(r'^L\d(?:\+L\d)*(?: +[A-Za-z.]+)+ *:')
@@ -152,8 +168,14 @@ def _detect_format(path, lines):
     number, first = next(_nonblank_lines(lines))
     if first.startswith('<'):
         return 'libvirt_xml'
-    if _AIDA_HEADER.match(first):
+    if _AIDA_HEADER.match(first) or _AIDA_LEAF.match(first) or (
+            _aida_cpu_line(first) is not None and not _RAW_CPU_HEADER.match(first)):
         return 'aida64'
+    if _RAW_CPU_HEADER.match(first):
+        # cpuid -r heads a CPU so; what follows tells the format of its lines.
+        following = next((text for _number, text in _nonblank_lines(lines[number:])), '')
+        if _AIDA_LEAF.match(following):
+            return 'aida64'
     if _LIBCPUID_LINE.match(first) or _LIBCPUID_VERSION.match(first) or _LIBCPUID_CPU_HEADER.match(first):
         return 'libcpuid_raw'
     # A first leaf line cut short still says cpuid_raw once its leaf number ('0xLLLLLLLL') is whole.
@@ -282,7 +304,23 @@ def _parse_aida64(path, lines):
     """Parse AIDA64 CPUID text or a full AIDA64 report; returns ({cpu: ledger}, {msr index: value})."""
     cpus, msr_sections, listed = {}, {}, {}
     section, current, title = None, None, None
+    headerless = False
     for number, text in _nonblank_lines(lines):
+        cpu_line = _aida_cpu_line(text) if section in (None, 'cpuid', 'msr') else None
+        if cpu_line is not None:
+            if section == 'cpuid':
+                current.closed = True
+            section, current = 'cpuid', _cpu_ledger(path, cpus, cpu_line, number)
+            continue
+        msr_line = _AIDA_MSR_LINE.match(text) if section in (None, 'cpuid', 'msr') else None
+        if msr_line:
+            if section == 'cpuid':
+                current.closed = True
+            section, current = 'msr', msr_sections.setdefault(int(msr_line.group(1) or 0), {})
+            continue
+        if _AIDA_LEAF.match(text) and (section is None and not cpus or headerless and text.startswith('CPUID 00000000')):
+            # CPUs copied with no header at all: each starts at leaf 0.
+            section, current, headerless = 'cpuid', _cpu_ledger(path, cpus, len(cpus), number), True
         if _AIDA_END.match(text) or _AIDA_HEADER.match(text):
             if section == 'cpuid':
                 current.closed = True
@@ -321,7 +359,16 @@ def _parse_aida64(path, lines):
     # show it fewer). Without the list, fewer CPUs than one package holds means the file was cut.
     samples = msr_sections[min(msr_sections)] if msr_sections else {}
     msrs = {index: values.pop() for index, values in samples.items() if len(values) == 1}
-    return cpus, msrs, None if listed else 'refuse'
+    return cpus, msrs, None if listed or headerless else 'refuse'
+
+
+def _aida_cpu_line(text):
+    """The CPU number a one-line CPU header names, or None when ``text`` is none."""
+    for pattern, number in _AIDA_CPU_LINES:
+        match = pattern.match(text)
+        if match:
+            return number(*match.groups())
+    return None
 
 
 def _aida_section(path, cpus, msr_sections, title, number):

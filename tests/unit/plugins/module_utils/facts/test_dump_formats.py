@@ -346,3 +346,44 @@ def test_cpuid_lines_under_a_mistyped_header_are_refused(tmp_path):
     path.write_text(AIDA_CPU0 + '------[ CPUID registers / Logical CPU # 1 ]------\n' + AIDA_CPU0.split('\n', 1)[1])
     assert _error(path).endswith(":6: CPUID registers in the section 'CPUID registers / Logical CPU # 1', which is not "
                                  "a 'CPUID Registers / Logical CPU #N' section")
+
+
+# One whole CPU in AIDA64's line format (leaf 0 announces leaf 1, 0x80000000 no more), the APIC ID in
+# CPUID.1:EBX[31:24] set per CPU.
+def _aida_body(apic_id, separator=': '):
+    return ('CPUID 00000000%s00000001-756E6547-6C65746E-49656E69 [GenuineIntel]\n'
+            'CPUID 00000001%s000906A2-%02X800800-7FFAFBFF-BFEBFBFF\n'
+            'CPUID 80000000%s80000000-00000000-00000000-00000000\n') % (separator, separator, apic_id, separator)
+
+
+@pytest.mark.parametrize('headers', [
+    # AIDA64's CPUID panel, copied: the hyper-threaded sibling is marked Virtual.
+    ['CPUID Registers (CPU #0):', 'CPUID Registers (CPU #1 Virtual):'],
+    # InstLatx64's dumper: the affinity mask of the CPU (two groups of 64 on larger machines).
+    ['CPU#000 AffMask: 0x0000000000000001 ', 'CPU#001 AffMask: 0X0000000000000000:0000000000000002'],
+    # ... or its processor group and the CPU's bit in that group's mask.
+    ['Group: 0x00 Affinity mask: 0x0000000000000001', 'Group: 0x00 Affinity mask: 0x0000000000000002'],
+    # cpuid -r's CPU header over AIDA64 lines.
+    ['CPU 0:', 'CPU 1:'],
+    # No header at all: each CPU starts at leaf 0.
+    ['', ''],
+])
+def test_aida64_cpus_headed_by_one_line(tmp_path, headers):
+    path = tmp_path / 'cpuid.txt'
+    path.write_text(''.join('%s\n%s\n' % (header, _aida_body(cpu)) for cpu, header in enumerate(headers)))
+    dump = load_dump(path)
+    assert dump.method == 'aida64' and sorted(dump.cpus) == [0, 1]
+    assert [dump.cpus[cpu][(1, 0)][1] >> 24 for cpu in (0, 1)] == [0, 1]
+
+
+def test_aida64_line_variants_of_old_reports(tmp_path):
+    """EVEREST's 'allcpu: Valid' without the topology, blanks between leaf and registers, and MSR
+    registers headed by a line."""
+    path = tmp_path / 'everest.txt'
+    path.write_text('------[ Logical CPU #0 ]------\n\nallcpu: Valid\n\n' + _aida_body(0, ' \t')
+                    + '\nMSR Registers (CPU #0):\nCPU Clock (Normal)  \t4399 MHz\nMSR 0000010A: 0000-0000-0000-0069\n')
+    dump = load_dump(path)
+    assert dump.cpus[0][(1, 0)][0] == 0x906A2 and dump.msrs == {0x10A: 0x69}
+    path.write_text('Group: 0x00 Affinity mask: 0x0000000000000000\n' + _aida_body(0))
+    # A mask without a bit names no CPU.
+    assert ":1: unknown dump format, the file starts with 'Group: 0x00 Affinity mask: 0x0000000000000000'; accepted" in _error(path)

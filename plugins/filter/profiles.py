@@ -1,31 +1,34 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters on the profile engine: build a profile from a facts mapping, render its report."""
+"""Filters on the profile engine: build a profile from a facts mapping, render its report and summary."""
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_report
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_report, profile_summary
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import profile_from_facts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 
-def cluster_profile(facts_by_host, name, features=None, target_host=None, policies=None):
+def cluster_profile(facts_by_host, name, features=None, target_host=None, policies=None, min_level=None):
     try:
         return profile_from_facts(facts_by_host, name, features=features or (), target_host=target_host,
-                                  policies=policies)
+                                  policies=policies, min_level=min_level)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.cluster_profile: %s' % exc) from None
 
 
-def report(profile):
-    try:
-        validate(profile, PROFILE, 'the profile given to profile_report')
-    except VmcpuError as exc:
-        raise AnsibleFilterError('vmcpu.profiles.profile_report: %s' % exc) from None
-    return profile_report(profile)
+def _rendered(render, filter_name):
+    def rendered(profile):
+        try:
+            validate(profile, PROFILE, 'the profile given to %s' % filter_name)
+        except VmcpuError as exc:
+            raise AnsibleFilterError('vmcpu.profiles.%s: %s' % (filter_name, exc)) from None
+        return render(profile)
+    return rendered
 
 
 class FilterModule:
     def filters(self):
-        return {'cluster_profile': cluster_profile, 'profile_report': report}
+        return {'cluster_profile': cluster_profile, 'profile_report': _rendered(profile_report, 'profile_report'),
+                'profile_summary': _rendered(profile_summary, 'profile_summary')}

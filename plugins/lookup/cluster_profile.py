@@ -53,6 +53,14 @@ options:
       - Host whose identity (family, model, stepping, brand string) the profile carries.
       - Default is the weakest host, the one with the fewest feature flags.
     type: str
+  min_level:
+    description:
+      - Refuse a profile below this x86-64 micro-architecture level (x86-64 psABI), naming each
+        feature of the level the profile lacks and why - the hosts without it, or the toggle, policy or
+        dependency that turned it off. The profile states its level in C(x86_64_level).
+      - For example V(x86-64-v2) for guests of RHEL 9, V(x86-64-v3) for guests of RHEL 10.
+    type: str
+    choices: [x86-64, x86-64-v2, x86-64-v3, x86-64-v4]
   allow_missing:
     description: Leave out hosts that have no facts instead of failing.
     type: bool
@@ -86,7 +94,8 @@ _raw:
       (value and mask per register; the guest sees C((host & ~mask) | value), registers not listed
       are zero), C(required_msrs), C(features) (kept feature flags), C(fields) (inherited multi-bit
       fields), C(disabled) (feature -> reason), C(explanation) (field -> profile, merged and best
-      values and the hosts below the best), C(provenance) and C(digest).
+      values and the hosts below the best), C(x86_64_level) (the x86-64 level of the kept features,
+      null below the baseline), C(provenance) and C(digest).
   type: list
   elements: dict
 """
@@ -106,7 +115,8 @@ class LookupModule(LookupBase):
             profile = compute_profile(
                 terms, hostvars=(variables or {}).get('hostvars'), name=self.get_option('name'),
                 features=self.get_option('features'), target_host=self.get_option('target_host'),
-                allow_missing=self.get_option('allow_missing'), policies=self.get_option('policies'))
+                allow_missing=self.get_option('allow_missing'), policies=self.get_option('policies'),
+                min_level=self.get_option('min_level'))
         except VmcpuError as exc:
             raise AnsibleLookupError('vmcpu.profiles.cluster_profile: %s' % exc) from None
         return [profile]

@@ -13,20 +13,20 @@ from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROF
 
 
 def compute_profile(terms, hostvars=None, name=None, features=(), target_host=None, allow_missing=False,
-                    policies=None):
+                    policies=None, min_level=None):
     """Profile of the hosts named or pointed to by ``terms`` (see ``host_inputs.collect_hosts``)."""
     check_profile_name(name)
     hosts = collect_hosts(terms or (), hostvars=hostvars, allow_missing=allow_missing)
     return _validated(build_profile(hosts, name, features=features or (), target_host=target_host,
-                                    policies=policies))
+                                    policies=policies, min_level=min_level))
 
 
-def profile_from_facts(facts_by_host, name, features=(), target_host=None, policies=None):
+def profile_from_facts(facts_by_host, name, features=(), target_host=None, policies=None, min_level=None):
     """Profile of ``{host: facts}`` (e.g. a dict built in a play); each facts document is validated."""
     check_profile_name(name)
     hosts = facts_mapping(facts_by_host)
     return _validated(build_profile(hosts, name, features=features or (), target_host=target_host,
-                                    policies=policies))
+                                    policies=policies, min_level=min_level))
 
 
 def _validated(profile):

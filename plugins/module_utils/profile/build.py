@@ -19,6 +19,8 @@ import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import (
+    check_level, level_features, level_rank, x86_64_level)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.policy import field_policy, parse_adjustments
@@ -287,17 +289,44 @@ def _limited_by(below, by_value, first_hosts):
     return dict(pairs[:EXPLAINED_HOSTS]), count
 
 
+def _hosts_lacking(fleet, f):
+    """The names of the hosts without the one-bit feature ``f``, sorted."""
+    return sorted(host for value, host_groups in fleet.hosts_by_value(f.key).items() if value & f.mask != f.mask
+                  for host_group in host_groups for host in host_group.hosts)
+
+
 def _check_required_features(layout, adjustments, fleet, regs, disabled):
     for name, adjustment in sorted(adjustments.items()):
         if not adjustment.required:
             continue
         f = layout.by_name[name]
-        lacking = sorted(host for value, host_groups in fleet.hosts_by_value(f.key).items() if value & f.mask != f.mask
-                         for host_group in host_groups for host in host_group.hosts)
+        lacking = _hosts_lacking(fleet, f)
         if lacking:
             raise VmcpuError('feature +%s is requested but these hosts lack it: %s.' % (name, ', '.join(lacking)))
         if not regs.read(f):
             raise VmcpuError('feature +%s cannot be kept: %s.' % (name, disabled.get(name, 'it is disabled')))
+
+
+def _check_min_level(name, layout, fleet, features_on, disabled, min_level):
+    """Refuse a profile below ``min_level``, naming each feature it lacks and why: the hosts that
+    lack it, or the policy, toggle or dependency that turned it off."""
+    level = x86_64_level(set(features_on).__contains__)
+    if level_rank(level) >= level_rank(min_level):
+        return
+    missing = {}
+    for feature in level_features(min_level):
+        if feature in features_on:
+            continue
+        lacking = _hosts_lacking(fleet, layout.by_name[feature])
+        if lacking:
+            reason = 'hosts without them: %s' % ', '.join(lacking[:EXPLAINED_HOSTS]) + (
+                ' and %d more' % (len(lacking) - EXPLAINED_HOSTS) if len(lacking) > EXPLAINED_HOSTS else '')
+        else:
+            reason = disabled.get(feature, 'off')
+        missing.setdefault(reason, []).append(feature)
+    raise VmcpuError('profile %s is %s, below min_level %s; it lacks %s.' % (
+        name, level or 'below the x86-64 baseline', min_level,
+        '; '.join('%s (%s)' % (', '.join(features), reason) for reason, features in missing.items())))
 
 
 def _hex_entries(regs, source, keys_seen):
@@ -339,11 +368,15 @@ def profile_digest(profile):
     return 'sha256:' + hashlib.sha256(canonical.encode('utf-8')).hexdigest()
 
 
-def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', generated_at=None, policies=None):
+def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', generated_at=None, policies=None,
+                  min_level=None):
     """The profile of ``hosts``, a sequence of ``(host name, facts)``; raises VmcpuError on bad input.
 
     ``features`` are toggles (``-avx512f``, ``+rtm``) and ``policies`` policy overrides per field
-    (``{'invtsc': 'inherit'}``), see ``profile.policy``."""
+    (``{'invtsc': 'inherit'}``), see ``profile.policy``; a profile below the x86-64 level
+    ``min_level`` (``fields.levels``) is refused."""
+    if min_level is not None:
+        check_level(min_level)
     fleet = Fleet(target_host)
     for host, facts in hosts:
         fleet.add(host, facts)
@@ -359,6 +392,8 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     _derive_xsave(layout, regs, disabled)
     _check_required_features(layout, adjustments, fleet, regs, disabled)
     features_on, fields = _decoded(plan, regs)
+    if min_level is not None:
+        _check_min_level(name, layout, fleet, features_on, disabled, min_level)
     views = fleet.views()
     keys_seen = fleet.keys_seen
     profile = {
@@ -373,6 +408,7 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
         'required_msrs': ['0x%08x' % index for index in sorted(fleet.msr_index or ())],
         'msr_index_known': fleet.msr_index is not None,
         'features': features_on,
+        'x86_64_level': x86_64_level(set(features_on).__contains__),
         'fields': fields,
         'disabled': dict(sorted(disabled.items())),
         'explanation': dict(sorted(_explain(layout, fleet, cluster, regs).items())),

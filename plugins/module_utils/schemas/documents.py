@@ -542,6 +542,15 @@ SCHEMAS = json.loads(r"""
     },
     "uniqueItems": true
    },
+   "x86_64_level": {
+    "enum": [
+     "x86-64",
+     "x86-64-v2",
+     "x86-64-v3",
+     "x86-64-v4",
+     null
+    ]
+   },
    "fields": {
     "type": "object",
     "propertyNames": {

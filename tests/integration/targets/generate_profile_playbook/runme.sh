@@ -26,7 +26,7 @@ generate() {
 }
 
 generate -l epyc_hosts | tee "$OUTPUT_DIR/first.log"
-grep -q 'profile epyc_hosts (AuthenticAMD, 2 hosts)' "$OUTPUT_DIR/first.log"
+grep -q 'profile epyc_hosts (AuthenticAMD, 2 hosts, x86-64-v3): ' "$OUTPUT_DIR/first.log"
 test -s "$OUTPUT_DIR/profiles/epyc_hosts.md"
 
 "$python" - "$collection_root/schemas/profile.schema.json" "$OUTPUT_DIR/profiles/epyc_hosts.json" <<'PYTHON'
@@ -54,3 +54,13 @@ if generate -l 'naples:milan' >"$OUTPUT_DIR/bad.log" 2>&1; then
     exit 1
 fi
 grep -q "invalid profile name 'naples:milan'" "$OUTPUT_DIR/bad.log"
+
+# profile_min_level: EPYC 7601 and 7713 keep x86-64-v3 and lack AVX-512.
+generate -l epyc_hosts -e profile_min_level=x86-64-v3 | tee "$OUTPUT_DIR/level.log"
+grep -q 'profile epyc_hosts (AuthenticAMD, 2 hosts, x86-64-v3): ' "$OUTPUT_DIR/level.log"
+if generate -l epyc_hosts -e profile_min_level=x86-64-v4 >"$OUTPUT_DIR/v4.log" 2>&1; then
+    echo "a profile below profile_min_level was accepted" >&2
+    exit 1
+fi
+grep -q 'profile epyc_hosts is x86-64-v3, below min_level x86-64-v4; it lacks avx512bw, avx512cd, avx512dq, avx512f, avx512vl' "$OUTPUT_DIR/v4.log"
+grep -q '(hosts without them: milan, naples)' "$OUTPUT_DIR/v4.log"

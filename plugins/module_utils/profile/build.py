@@ -156,6 +156,24 @@ def _compose(plan, cluster, target_registers):
     return regs, disabled
 
 
+def _profile_registers(layout, plan, cluster, identity):
+    """``(registers, disabled)`` of the profile whose hosts meet in ``cluster``, with the identity
+    registers of its target host: policies and toggles, dependency closure, XSAVE derivation."""
+    regs, disabled = _compose(plan, cluster, identity)
+    _close_dependencies(layout, regs, disabled)
+    _derive_xsave(layout, regs, disabled)
+    return regs, disabled
+
+
+def decoded_outcome(fleet, cluster, identity, features=(), policies=None):
+    """``(kept features, inherited fields)`` of a profile of ``fleet``'s vendor whose hosts meet in
+    ``cluster`` (register key -> merged value, as ``Fleet.cluster`` gives), for what-if questions that
+    change the hosts but not the toggles."""
+    layout = field_index(fleet.vendor)
+    plan = _plan(layout, parse_adjustments(layout, features, policies))
+    return _decoded(plan, _profile_registers(layout, plan, cluster, identity)[0])
+
+
 def _close_dependencies(layout, regs, disabled):
     """Disable every field whose dependency is disabled, until nothing changes."""
     changed = True
@@ -387,9 +405,7 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     cluster = fleet.cluster()
     target, identity = fleet.choose_target(_strength(layout))
     plan = _plan(layout, adjustments)
-    regs, disabled = _compose(plan, cluster, identity)
-    _close_dependencies(layout, regs, disabled)
-    _derive_xsave(layout, regs, disabled)
+    regs, disabled = _profile_registers(layout, plan, cluster, identity)
     _check_required_features(layout, adjustments, fleet, regs, disabled)
     features_on, fields = _decoded(plan, regs)
     if min_level is not None:

@@ -30,19 +30,24 @@ esac
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-out="$ROOT/bundled_profiles"
-[ "${1:-}" = --check ] && out="$work/profiles"
+# Always made in an empty folder (generate_profile.yml keeps a report whose profile did not change), then
+# copied over. Each report names the bundled profiles its pool can run, read from bundled_profiles/:
+# after adding a bundled profile, run this twice so every report knows it.
+out="$work/profiles"
 
 for group in "${GROUPS_TO_BUILD[@]}"; do
     name="${group//_/-}"
     "$playbook" -i inventory/shared-dumps.yml playbooks/generate_profile.yml -l "$group" \
         -e "profile_name=$name" -e "vmcpu_profiles_dir=$out" -e "vmcpu_facts_dir=$work/facts" >"$work/$name.log" 2>&1 ||
         { cat "$work/$name.log" >&2; echo "bundled-profiles.sh: generating $name failed" >&2; exit 1; }
-    echo "generated $out/$name.json"
+    echo "generated $name"
 done
 
-if [ "${1:-}" = --check ]; then
-    "${PYTHON:-python3}" - "$ROOT/bundled_profiles" "$out" "${GROUPS_TO_BUILD[@]}" <<'PYTHON'
+if [ "${1:-}" != --check ]; then
+    cp "$out"/*.json "$out"/*.md "$ROOT/bundled_profiles/"
+    exit 0
+fi
+"${PYTHON:-python3}" - "$ROOT/bundled_profiles" "$out" "${GROUPS_TO_BUILD[@]}" <<'PYTHON'
 import json, sys
 bundled, fresh, groups = sys.argv[1], sys.argv[2], sys.argv[3:]
 stale = []
@@ -63,4 +68,3 @@ if stale:
     sys.exit('bundled profiles differ from a fresh generation: %s; run scripts/bundled-profiles.sh' % ', '.join(stale))
 print('bundled profiles are up to date: %d checked' % len(groups))
 PYTHON
-fi

@@ -2,9 +2,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters on the profile engine: build a profile from a facts mapping, render its report and summary."""
 
+import glob
+import json
+import os
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.named_models import named_models
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_report, profile_summary
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import profile_from_facts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
@@ -16,6 +21,22 @@ def cluster_profile(facts_by_host, name, features=None, target_host=None, polici
                                   policies=policies, min_level=min_level)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.cluster_profile: %s' % exc) from None
+
+
+# The profiles the collection ships (scripts/bundled-profiles.sh), next to the plugins.
+BUNDLED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, 'bundled_profiles')
+
+
+def _bundled():
+    profiles = {}
+    for path in sorted(glob.glob(os.path.join(BUNDLED_DIR, '*.json'))):
+        with open(path) as handle:
+            profiles[os.path.basename(path)[:-len('.json')]] = json.load(handle)
+    return profiles
+
+
+def _report(profile):
+    return profile_report(profile, named_models(profile, _bundled()))
 
 
 def _rendered(render, filter_name):
@@ -30,5 +51,5 @@ def _rendered(render, filter_name):
 
 class FilterModule:
     def filters(self):
-        return {'cluster_profile': cluster_profile, 'profile_report': _rendered(profile_report, 'profile_report'),
+        return {'cluster_profile': cluster_profile, 'profile_report': _rendered(_report, 'profile_report'),
                 'profile_summary': _rendered(profile_summary, 'profile_summary')}

@@ -196,15 +196,13 @@ def _qemu_features(on, to_libvirt, cpu_map):
     return {to_libvirt.get(prop, prop) for prop in on | ACCELERATOR_DEFAULTS} & cpu_map.features
 
 
-def _choose(candidates, wanted, host_owned, table, cpu_map, qemu_models):
+def _choose(inputs):
     """``(model, require, disable)`` with the fewest lines, then fewest disables, then by name.
     Required: what libvirt's model lacks; disabled: what libvirt's or QEMU's model has."""
-    to_libvirt = {qemu_property(f): f.libvirt_name for f in table.values()}
+    to_libvirt = {qemu_property(f): f.libvirt_name for f in inputs.table.values()}
     best = None
-    for model in candidates:
-        require = sorted(wanted - model.features)
-        qemu = _qemu_features(qemu_models[model.name], to_libvirt, cpu_map)
-        disable = sorted((model.features | qemu) - wanted - host_owned)
+    for model in inputs.candidates:
+        require, disable = model_lines(inputs, model, to_libvirt)
         rank = (len(require) + len(disable), len(disable), model.name)
         if best is None or rank < best[0]:
             best = (rank, model, require, disable)
@@ -247,11 +245,14 @@ def _commandline(profile):
     return '\n'.join(lines), not_carried
 
 
-def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
-    """The profile as a libvirt ``<cpu>`` element and its ``<qemu:commandline>`` companion:
-    ``LibvirtCpu(xml, commandline, model, require, disable, unnamed, not_carried)``, ``require``/``disable`` libvirt
-    feature names, ``unnamed`` the kept fields libvirt has no name for. ``qemu_models``: what QEMU
-    turns on for each model name (``qemu_model_features()`` by default)."""
+class LibvirtInputs(namedtuple('LibvirtInputs', 'table cpu_map wanted host_owned unnamed vendor candidates qemu_models')):
+    """What the choice of a libvirt model works on, for one profile."""
+
+
+def libvirt_inputs(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
+    """The libvirt names the profile wants (``wanted``), those left to the host (``host_owned``), the
+    kept fields libvirt has no name for, and the candidate models: the CPU map's models of the
+    profile's vendor that QEMU has (``qemu_models``: what QEMU turns on for each model name)."""
     check_exportable(profile, 'libvirt', LIBVIRT_VENDORS)
     name = profile.get('name', '(unnamed)')
     index = field_index(VENDOR_IDS[profile['vendor']])
@@ -274,9 +275,26 @@ def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
     if not candidates:
         raise VmcpuError('profile %s: the libvirt CPU map %s has no x86 CPU model of vendor %s that QEMU %s has.'
                          % (name, cpu_map_dir, vendor, QEMU_VERSION))
-    model, require, disable = _choose(candidates, wanted, host_owned, table, cpu_map, qemu_models)
-    require = sorted(set(require) | (set(VMM_SET_FEATURES) & cpu_map.features))
+    return LibvirtInputs(table, cpu_map, wanted, host_owned, unnamed, vendor, candidates, qemu_models)
+
+
+def model_lines(inputs, model, to_libvirt=None):
+    """``(require, disable)``: the feature lines that turn libvirt's ``model`` into the profile."""
+    if to_libvirt is None:
+        to_libvirt = {qemu_property(f): f.libvirt_name for f in inputs.table.values()}
+    qemu = _qemu_features(inputs.qemu_models[model.name], to_libvirt, inputs.cpu_map)
+    return sorted(inputs.wanted - model.features), sorted((model.features | qemu) - inputs.wanted - inputs.host_owned)
+
+
+def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
+    """The profile as a libvirt ``<cpu>`` element and its ``<qemu:commandline>`` companion:
+    ``LibvirtCpu(xml, commandline, model, require, disable, unnamed, not_carried)``, ``require``/``disable`` libvirt
+    feature names, ``unnamed`` the kept fields libvirt has no name for. ``qemu_models``: what QEMU
+    turns on for each model name (``qemu_model_features()`` by default)."""
+    inputs = libvirt_inputs(profile, cpu_map_dir, qemu_models)
+    model, require, disable = _choose(inputs)
+    require = sorted(set(require) | (set(VMM_SET_FEATURES) & inputs.cpu_map.features))
     phys_bits = phys_addr_bits(profile)
     commandline, not_carried = _commandline(profile)
-    return LibvirtCpu(_xml(model.name, vendor, phys_bits, require, disable), commandline, model.name,
-                      require, disable, unnamed, not_carried)
+    return LibvirtCpu(_xml(model.name, inputs.vendor, phys_bits, require, disable), commandline, model.name,
+                      require, disable, inputs.unnamed, not_carried)

@@ -65,8 +65,49 @@ def _hosts_cell(entry):
     return shown + (' and %d more' % more if more > 0 else '')
 
 
-def profile_report(profile):
-    """Markdown text describing ``profile``."""
+# Models named per side of the named-models section before "and N more", and terms of the best fit.
+MODELS_SHOWN = 8
+TERMS_SHOWN = 12
+_SIDES = (('qemu', lambda side: 'QEMU %s models' % side['qemu_version'], '-cpu'),
+          ('libvirt', lambda side: 'libvirt models (%s)' % side['cpu_map'], '<feature>'),
+          ('bundled', lambda side: 'bundled profiles', None))
+
+
+def _named_models_lines(models):
+    """The "Named CPU models" section of ``export.named_models.named_models``'s answer."""
+    lines = ['', '## Named CPU models', '',
+             'A model fits when every host of the pool offers every feature it has.', '']
+    for key, title, element in _SIDES:
+        side = models.get(key)
+        if side is None:
+            continue
+        if 'error' in side:
+            lines.append('- %s: not answered (%s)' % (key, side['error']))
+            continue
+        fits = side['fits']
+        if fits:
+            shown = ', '.join('`%s`' % name for name in fits[1:MODELS_SHOWN])
+            more = len(fits) - MODELS_SHOWN
+            terms = side['to_profile']
+            change = (' (%d %s terms from it to the profile: `%s`%s)' % (
+                len(terms), element, ','.join(terms[:TERMS_SHOWN]), ', ...' if len(terms) > TERMS_SHOWN else '')
+                if element and terms else '')
+            also = '; also ' + shown + (' and %d more' % more if more > 0 else '') if shown else ''
+            lines.append('- %s: fits `%s` best%s%s' % (title(side), side['best'], change, also))
+        else:
+            lines.append('- %s: none fits' % title(side))
+        for miss in side['nearest_misses']:
+            by_reason = {}
+            for feature, reason in miss['missing'].items():
+                by_reason.setdefault(reason, []).append('`%s`' % feature)
+            lines.append('  - not `%s`: lacks %s' % (miss['model'], '; '.join(
+                '%s (%s)' % (', '.join(features), reason) for reason, features in by_reason.items())))
+    return lines
+
+
+def profile_report(profile, models=None):
+    """Markdown text describing ``profile``; with ``models`` (``export.named_models.named_models``
+    of it), the named CPU models it can run."""
     hosts = profile['provenance']['hosts']
     explanation = profile['explanation']
     lowered, raised, fixed = differing_fields(profile)
@@ -97,6 +138,8 @@ def profile_report(profile):
         lines += ['', '## %s (%d)' % (title, len(names)), '']
         lines += _table(['feature', 'reason'], [('`%s`' % name, profile['disabled'][name]) for name in names]) \
             if names else ['none']
+    if models is not None:
+        lines += _named_models_lines(models)
     lines += ['', '## Hosts', '']
     lines += _table(['host', 'view', 'fingerprint', 'source'], [
         (host['name'], host['view'], '`%s`' % host['fingerprint_digest'][:19], host['source']) for host in hosts])

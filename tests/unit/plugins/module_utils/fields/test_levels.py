@@ -85,9 +85,9 @@ def test_qemu_models_are_at_the_level_of_their_definition(qemu_model_levels):
 
 
 @pytest.mark.parametrize('dump', LIBCPUID_DUMPS)
-def test_libcpuid_dumps_are_at_the_level_libcpuid_prints(shared_dumps_root, dump):
+def test_libcpuid_dumps_are_at_the_level_libcpuid_prints(shared_dir, dump):
     """libcpuid writes its decode after the dumped registers; the level is its second line."""
-    path = shared_dumps_root / dump
+    path = shared_dir / 'testdata' / 'cpuid' / dump
     text = path.read_text()
     printed = re.search(r'^-{20,}\n[^\n]*\n(x86-64[-\w]*)\n', text, re.M).group(1)
     profile = build_profile([('h', gather_facts(src=str(path)))], 'alone')

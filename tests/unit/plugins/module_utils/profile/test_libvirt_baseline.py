@@ -13,7 +13,8 @@ Every difference must be explained by an entry of ``EXPECTED`` (human explanatio
 "dropped by default policy" must be what the profile's ``disabled`` says, "no libvirt name" must be
 true of the installed cpu_map, and so on. A second group of tests checks the field table itself
 against the cpu_map: where both name a bit, the bit must be the same, and where the names differ the
-difference is in the table's ``libvirt`` column.
+difference is in the table's ``libvirt`` column. A third checks the libvirt models the named-models
+answer says a pool can run against libvirt's own decode of the hosts.
 
 Skipped when ``../shared``, ``virsh`` or libvirt's CPU map is missing.
 """
@@ -27,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import qemu_model_features, read_cpu_map
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.named_models import libvirt_models
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind, Policy
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.table import fields_for
@@ -408,3 +411,19 @@ def test_differences_are_documented(collection_root):
     assert not missing, '%s does not mention: %s' % (DOCS, ', '.join(missing))
     undocumented = sorted(category for category in EXPECTED if category not in text)
     assert not undocumented, '%s has no section for: %s' % (DOCS, ', '.join(undocumented))
+
+
+@pytest.mark.parametrize('set_name', sorted(SETS))
+def test_named_libvirt_models_fit_as_libvirt_decodes_the_hosts(set_name, dumps, virsh, cpu_map):
+    """The libvirt models the named-models answer says fit are those whose every feature (libvirt's
+    CPU map) every host has by libvirt's own decode of its dump, among the models QEMU still has."""
+    profile, datas, _baseline = _profile_and_libvirt(SETS[set_name], dumps, virsh, cpu_map)
+    common = set.intersection(*[_decode(data, cpu_map) for data in datas])
+    installed = read_cpu_map(str(CPU_MAP_DIR))
+    vendor = LIBVIRT_VENDORS[profile['vendor']]
+    qemu_has = qemu_model_features()
+    expected = {model.name for model in installed.models.values()
+                if model.vendor == vendor and model.name in qemu_has and model.features <= common}
+    answer = libvirt_models(profile, str(CPU_MAP_DIR))
+    assert set(answer['fits']) == expected
+    assert answer['best'] in expected

@@ -164,5 +164,9 @@ class Fleet:
             name, identity = weakest.identity_host, weakest.identity
         return name, self.entries.registers(identity)
 
+    def registers_of(self, distinct):
+        """The baseline registers of one of ``distinct``'s hosts."""
+        return self._parts[self.vendor].registers(distinct.parts)
+
     def views(self):
         return {entry[2] for entry in self.provenance}

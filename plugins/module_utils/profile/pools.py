@@ -1,0 +1,154 @@
+# Copyright: vmcpu.profiles contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Split a fleet into migration pools that keep the most features.
+
+What is optimised: the sum over hosts of the features their pool's profile keeps, i.e. every feature
+weighted by how many hosts keep it. Identical hosts always share a pool (splitting them cannot keep
+more), so the planner works on the distinct CPUs (groups of identical hosts), each weighted by its
+host count, and a pool's features are approximated by the intersection of its CPUs' own profiles
+(what each keeps alone; the merge of flags is an AND). CPUs of different vendors, or whose fields
+that must be equal differ (an XSAVE layout, the VMX revision), can never share a pool.
+
+How: greedy agglomerative merging. Every distinct CPU starts as its own pool; the two pools whose
+merge loses the least (hosts x features before, minus after) are merged, until ``pools`` are left,
+or until every pool has at least ``min_pool_size`` hosts (then the smallest pool merges with the
+partner that loses least). With D distinct CPUs it costs D profiles of one CPU, about D^2 feature-set
+intersections, and one profile build per final pool over its hosts; greedy merging is not
+guaranteed optimal. benchmarks/pool_scale.py measures it.
+"""
+
+import heapq
+
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile, decoded_outcome
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import register_rules
+
+
+class _Pool:
+    def __init__(self, number, vendor, hosts, features, equal):
+        self.number = number
+        self.vendor = vendor
+        self.hosts = hosts          # host names, sorted
+        self.features = features    # frozenset of feature names it keeps (approximation, see module doc)
+        self.equal = equal          # {(register key, mask): value} of its non-zero equal fields
+
+    def can_join(self, other):
+        return self.vendor == other.vendor and all(
+            other.equal.get(key, value) == value for key, value in self.equal.items())
+
+    def cost(self):
+        return len(self.hosts) * len(self.features)
+
+
+def _merged(number, a, b):
+    return _Pool(number, a.vendor, list(heapq.merge(a.hosts, b.hosts)), a.features & b.features, {**a.equal, **b.equal})
+
+
+def _loss(a, b):
+    return a.cost() + b.cost() - (len(a.hosts) + len(b.hosts)) * len(a.features & b.features)
+
+
+def _distinct_cpus(hosts, features, policies):
+    """One ``_Pool`` per distinct CPU of ``hosts``, over every vendor in them."""
+    by_vendor = {}
+    for host, facts in hosts:
+        by_vendor.setdefault(facts.get('vendor'), []).append((host, facts))
+    pools = []
+    for vendor_hosts in by_vendor.values():
+        fleet = Fleet()
+        for host, facts in vendor_hosts:
+            fleet.add(host, facts)
+        rules = register_rules(fleet.vendor)
+        for group in fleet.distinct.values():
+            registers = fleet.registers_of(group)
+            kept, _fields = decoded_outcome(fleet, registers, fleet.entries.registers(group.identity), features, policies)
+            equal = {(key, mask): registers[key] & mask for key in registers for mask, _name in rules[key].equal_fields
+                     if registers[key] & mask}
+            pools.append(_Pool(len(pools), fleet.cpu_vendor, sorted(group.hosts), frozenset(kept), equal))
+    return pools
+
+
+def plan_pools(hosts, name, pools=None, min_pool_size=None, features=(), policies=None):
+    """Split ``hosts`` (``[(host, facts)]``) into migration pools (see the module doc): ``pools`` of
+    them, or as many as keep every pool at ``min_pool_size`` hosts or more. Returns ``{'name',
+    'objective', 'pools': [{'name', 'hosts', 'profile'}], ...}``, the pools largest first, each with
+    its real profile (``build_profile`` over its hosts, named ``<name>-pool<N>``)."""
+    if (pools is None) == (min_pool_size is None):
+        raise VmcpuError('give either pools (how many) or min_pool_size (hosts per pool at least), not %s.'
+                         % ('both' if pools is not None else 'neither'))
+    for option, value in (('pools', pools), ('min_pool_size', min_pool_size)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise VmcpuError('%s must be a whole number of at least 1, got %r.' % (option, value))
+    if not hosts:
+        raise VmcpuError('no hosts given: a plan needs the facts of at least one host.')
+    cpus = _distinct_cpus(hosts, features, policies)
+    if pools is not None and pools > len(cpus):
+        raise VmcpuError('pools=%d, but the fleet has %d distinct CPUs (%s): identical hosts always share a pool, '
+                         'so at most %d pools.' % (pools, len(cpus), '; '.join(', '.join(cpu.hosts[:3]) + (
+                             ' ...' if len(cpu.hosts) > 3 else '') for cpu in cpus[:10]), len(cpus)))
+    live = {cpu.number: cpu for cpu in cpus}
+    heap = [(_loss(a, b), a.number, b.number) for i, a in enumerate(cpus) for b in cpus[i + 1:] if a.can_join(b)]
+    heapq.heapify(heap)
+    numbers = len(cpus)
+
+    def done():
+        if pools is not None:
+            return len(live) <= pools
+        return all(len(pool.hosts) >= min_pool_size for pool in live.values())
+
+    while not done():
+        if min_pool_size is not None:
+            # The smallest pool merges with the partner that loses least.
+            small = min(live.values(), key=lambda pool: (len(pool.hosts), pool.number))
+            partners = [(_loss(small, other), other.number) for other in live.values()
+                        if other is not small and small.can_join(other)]
+            if not partners:
+                raise VmcpuError('pool of %s has %d hosts, fewer than min_pool_size=%d, and can share a profile with '
+                                 'no other pool (another CPU vendor, or fields that must be equal differ).'
+                                 % (', '.join(small.hosts[:5]), len(small.hosts), min_pool_size))
+            pair = (small.number, min(partners)[1])
+        else:
+            while heap and (heap[0][1] not in live or heap[0][2] not in live):
+                heapq.heappop(heap)
+            if not heap:
+                raise VmcpuError('pools=%d is too few: %d pools are left whose hosts cannot share a profile (another '
+                                 'CPU vendor, or fields that must be equal differ): %s.' % (pools, len(live), '; '.join(
+                                     '%s (%s)' % (', '.join(p.hosts[:3]) + (' ...' if len(p.hosts) > 3 else ''), p.vendor)
+                                     for p in sorted(live.values(), key=lambda p: p.hosts[0]))))
+            pair = heapq.heappop(heap)[1:]
+        merged = _merged(numbers, live.pop(pair[0]), live.pop(pair[1]))
+        numbers += 1
+        for other in live.values():
+            if merged.can_join(other):
+                heapq.heappush(heap, (_loss(merged, other), other.number, merged.number))
+        live[merged.number] = merged
+    facts_of = dict(hosts)
+    planned = sorted(live.values(), key=lambda pool: (-len(pool.hosts), pool.hosts[0]))
+    result = {'name': name, 'hosts': len(hosts), 'distinct_cpus': len(cpus), 'pools': []}
+    for number, pool in enumerate(planned, 1):
+        profile = build_profile([(host, facts_of[host]) for host in sorted(pool.hosts)], '%s-pool%d' % (name, number),
+                                features=features, policies=policies)
+        result['pools'].append({'name': profile['name'], 'hosts': sorted(pool.hosts), 'profile': profile})
+    result['objective'] = {
+        'host_features': sum(len(p['hosts']) * len(p['profile']['features']) for p in result['pools']),
+        'per_host': round(sum(len(p['hosts']) * len(p['profile']['features']) for p in result['pools']) / len(hosts), 1)}
+    return result
+
+
+def plan_report(result):
+    """Markdown text of a ``plan_pools`` result; a pool's ``models`` (``{'qemu': name, 'libvirt': name}``,
+    the best named models, when the caller looked them up) are shown too."""
+    lines = ['# Migration pools for `%s`' % result['name'], '',
+             '%d hosts, %d distinct CPUs, %d pools; %s features kept per host on average (%d host x feature pairs).' % (
+                 result['hosts'], result['distinct_cpus'], len(result['pools']), result['objective']['per_host'],
+                 result['objective']['host_features']), '',
+             '| pool | hosts | x86-64 level | features kept | best QEMU model | best libvirt model | members |',
+             '| --- | --- | --- | --- | --- | --- | --- |']
+    for pool in result['pools']:
+        profile, models = pool['profile'], pool.get('models', {})
+        members = ', '.join(pool['hosts'][:10]) + (' and %d more' % (len(pool['hosts']) - 10) if len(pool['hosts']) > 10 else '')
+        lines.append('| `%s` | %d | %s | %d | %s | %s | %s |' % (
+            pool['name'], len(pool['hosts']), profile['x86_64_level'] or 'below x86-64', len(profile['features']),
+            models.get('qemu') or '-', models.get('libvirt') or '-', members))
+    return '\n'.join(lines) + '\n'

@@ -114,6 +114,8 @@ grep -q 'MIGRATION localhost -> also-localhost on profiles/here.json: YES' pair.
 play vmcpu.profiles.whatif -l all -e profile_name=here >whatif.log 2>&1 || { cat whatif.log; fail "vmcpu.profiles.whatif failed"; }
 grep -q 'none: every host of the pool has the same CPU.' reports/whatif-here.md || { cat whatif.log; fail "whatif wrote no answer"; }
 play vmcpu.profiles.plan_pools -l all -e pools=1 -e profile_name=here >plan.log 2>&1 || { cat plan.log; fail "vmcpu.profiles.plan_pools failed"; }
+play vmcpu.profiles.migration_matrix -l all -e profile_name=here >matrix.log 2>&1 || { cat matrix.log; fail "vmcpu.profiles.migration_matrix failed"; }
+[ -s reports/matrix-here.md ] || { cat matrix.log; fail "migration_matrix wrote no reports/matrix-here.md"; }
 [ -s profiles/here-pool1.json ] || { cat plan.log; fail "plan_pools wrote no profiles/here-pool1.json"; }
 # A bundled profile by name: found in the installed collection, wherever it is. This host need not
 # be compatible with it (the play then exits non-zero), but the check must have run and reported.
@@ -129,4 +131,4 @@ echo "bundled profiles by name: vmcpu.profiles.skylake-server checked; an unknow
 if find "$installed" -newer "$WORK/installed.stamp" | grep .; then
     fail "files written inside the installed collection (above)"
 fi
-echo "gather, generate_profile, check_compat, check_pair, whatif, plan_pools: ran from the installed tarball, output in $WORK/run"
+echo "gather, generate_profile, check_compat, check_pair, whatif, plan_pools, migration_matrix: ran from the installed tarball, output in $WORK/run"

@@ -3,6 +3,7 @@
 # playbooks/plan_pools.yml end to end: four Xeons and two EPYCs split into two pools (one per vendor,
 # as hosts of different vendors never share one), each pool's profile valid and written with its
 # report, the plan written and printed; three pools; the bad inputs: no split given, too many pools.
+# Then playbooks/migration_matrix.yml over the same hosts.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
@@ -58,3 +59,20 @@ plan -l fleet -e pools=3 -e profile_name=three
 
 refused neither.log "give -e pools=K (how many pools) or -e min_pool_size=N" -l fleet
 refused many.log "pools=9, but the fleet has 6 distinct CPUs" -l fleet -e pools=9
+
+# playbooks/migration_matrix.yml on the same hosts: every cell is yes or no, each no has reasons, a CPU
+# can always move to itself, and an EPYC never to a Xeon.
+ansible-playbook -i "$OUTPUT_DIR/inventory.yml" vmcpu.profiles.migration_matrix -l fleet \
+    -e "vmcpu_reports_dir=$OUTPUT_DIR/reports" -e "vmcpu_facts_dir=$OUTPUT_DIR/facts" | tee "$OUTPUT_DIR/matrix.log"
+grep -qF "# Migration matrix of" "$OUTPUT_DIR/matrix.log"
+"$python" - "$OUTPUT_DIR/reports/matrix-fleet.json" <<'PYTHON'
+import json, sys
+answer = json.load(open(sys.argv[1]))
+names = [cpu['name'] for cpu in answer['cpus']]
+assert sorted(names) == ['broadwell', 'cascadelake', 'icelake', 'milan', 'naples', 'skylake'], names
+assert all(answer['moves'][name][name] == [] for name in names)
+assert 'CPU vendor' in answer['moves']['naples']['skylake'][0]
+print('matrix: %d of %d moves possible' % (sum(not answer['moves'][a][b] for a in names for b in names if a != b),
+                                           len(names) * (len(names) - 1)))
+PYTHON
+test -s "$OUTPUT_DIR/reports/matrix-fleet.md"

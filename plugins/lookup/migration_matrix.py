@@ -42,23 +42,13 @@ _raw:
   elements: dict
 """
 
-from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.matrix import migration_matrix
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.hosts_lookup import HostsLookup
 
 
-class LookupModule(LookupBase):
+class LookupModule(HostsLookup):
 
-    def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        try:
-            name = self.get_option('name')
-            check_profile_name(name)
-            result = migration_matrix(collect_hosts(terms or (), hostvars=(variables or {}).get('hostvars')), name)
-        except VmcpuError as exc:
-            raise AnsibleLookupError('vmcpu.profiles.migration_matrix: %s' % exc) from None
-        return [result]
+    PLUGIN = 'migration_matrix'
+
+    def answer(self, hosts, name, hostvars):
+        return migration_matrix(hosts, name)

@@ -67,31 +67,21 @@ _raw:
   elements: dict
 """
 
-from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.named_models import named_models
-from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.pools import plan_pools
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.hosts_lookup import HostsLookup
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 
-class LookupModule(LookupBase):
+class LookupModule(HostsLookup):
 
-    def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        try:
-            name = self.get_option('name')
-            check_profile_name(name)
-            hosts = collect_hosts(terms or (), hostvars=(variables or {}).get('hostvars'))
-            result = plan_pools(hosts, name, pools=self.get_option('pools'), min_pool_size=self.get_option('min_pool_size'),
-                                features=self.get_option('features'), policies=self.get_option('policies'))
-            for pool in result['pools']:
-                validate(pool['profile'], PROFILE, 'profile %s' % pool['name'])
-                models = named_models(pool['profile'])
-                pool['models'] = {side: models[side].get('best') for side in ('qemu', 'libvirt')}
-        except VmcpuError as exc:
-            raise AnsibleLookupError('vmcpu.profiles.plan_pools: %s' % exc) from None
-        return [result]
+    PLUGIN = 'plan_pools'
+
+    def answer(self, hosts, name, hostvars):
+        result = plan_pools(hosts, name, pools=self.get_option('pools'), min_pool_size=self.get_option('min_pool_size'),
+                            features=self.get_option('features'), policies=self.get_option('policies'))
+        for pool in result['pools']:
+            validate(pool['profile'], PROFILE, 'profile %s' % pool['name'])
+            models = named_models(pool['profile'])
+            pool['models'] = {side: models[side].get('best') for side in ('qemu', 'libvirt')}
+        return result

@@ -76,28 +76,16 @@ _raw:
   elements: dict
 """
 
-from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.whatif import what_if
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.hosts_lookup import HostsLookup
 
 
-class LookupModule(LookupBase):
+class LookupModule(HostsLookup):
 
-    def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        hostvars = (variables or {}).get('hostvars')
-        try:
-            name = self.get_option('name')
-            check_profile_name(name)
-            pool = collect_hosts(terms or (), hostvars=hostvars)
-            join = collect_hosts(self.get_option('join'), hostvars=hostvars)
-            result = what_if(pool, name, leave=self.get_option('leave'), join=join,
-                             features=self.get_option('features'), policies=self.get_option('policies'),
-                             target_host=self.get_option('target_host'))
-        except VmcpuError as exc:
-            raise AnsibleLookupError('vmcpu.profiles.what_if: %s' % exc) from None
-        return [result]
+    PLUGIN = 'what_if'
+
+    def answer(self, hosts, name, hostvars):
+        return what_if(hosts, name, leave=self.get_option('leave'), join=collect_hosts(self.get_option('join'), hostvars=hostvars),
+                       features=self.get_option('features'), policies=self.get_option('policies'),
+                       target_host=self.get_option('target_host'))

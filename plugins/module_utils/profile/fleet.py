@@ -170,3 +170,13 @@ class Fleet:
 
     def views(self):
         return {entry[2] for entry in self.provenance}
+
+
+def fleets_by_vendor(hosts):
+    """One ``Fleet`` per CPU vendor of ``hosts`` (``[(host, facts)]``), every host added: for
+    questions about a whole fleet, where hosts of different vendors are simply never in one pool."""
+    fleets = {}
+    for host, facts in hosts:
+        vendor = facts.get('vendor') if isinstance(facts, dict) else None
+        fleets.setdefault(vendor, Fleet()).add(host, facts)
+    return list(fleets.values())

@@ -10,23 +10,14 @@ refused above ``MAX_DISTINCT`` distinct CPUs, where a table is no longer read an
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check import check_host
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import fleets_by_vendor
 
 MAX_DISTINCT = 60
 
 
 def _distinct_hosts(hosts):
     """``[[host names]]`` of each distinct CPU of ``hosts``, per vendor, sorted."""
-    by_vendor = {}
-    for host, facts in hosts:
-        by_vendor.setdefault(facts.get('vendor'), []).append((host, facts))
-    groups = []
-    for vendor_hosts in by_vendor.values():
-        fleet = Fleet()
-        for host, facts in vendor_hosts:
-            fleet.add(host, facts)
-        groups.extend(sorted(group.hosts) for group in fleet.distinct.values())
-    return sorted(groups)
+    return sorted(sorted(group.hosts) for fleet in fleets_by_vendor(hosts) for group in fleet.distinct.values())
 
 
 def migration_matrix(hosts, name):

@@ -21,7 +21,7 @@ import heapq
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile, decoded_outcome
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import fleets_by_vendor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import register_rules
 
 
@@ -51,14 +51,8 @@ def _loss(a, b):
 
 def _distinct_cpus(hosts, features, policies):
     """One ``_Pool`` per distinct CPU of ``hosts``, over every vendor in them."""
-    by_vendor = {}
-    for host, facts in hosts:
-        by_vendor.setdefault(facts.get('vendor'), []).append((host, facts))
     pools = []
-    for vendor_hosts in by_vendor.values():
-        fleet = Fleet()
-        for host, facts in vendor_hosts:
-            fleet.add(host, facts)
+    for fleet in fleets_by_vendor(hosts):
         rules = register_rules(fleet.vendor)
         for group in fleet.distinct.values():
             registers = fleet.registers_of(group)

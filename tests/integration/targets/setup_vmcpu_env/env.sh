@@ -44,13 +44,20 @@ gate_playbook() {
 PLAYBOOK
 }
 
-# expect_failure LOG MESSAGE ARGS...: the target's own `gate` function, run with ARGS, fails without a
-# traceback, and its output (kept in $OUTPUT_DIR/LOG) has MESSAGE.
-expect_failure() {
+# expect_refusal LOG MESSAGE COMMAND ARGS...: COMMAND (a function of the target, or a program) run with
+# ARGS fails without a traceback, and its output (kept in $OUTPUT_DIR/LOG) has MESSAGE.
+expect_refusal() {
     local log="$OUTPUT_DIR/$1" message="$2"
     shift 2
-    if gate "$@" >"$log" 2>&1; then cat "$log"; fail "run expected to fail succeeded ($log)"; fi
+    if "$@" >"$log" 2>&1; then cat "$log"; fail "run expected to fail succeeded ($log)"; fi
     grep -qF -- "$message" "$log" || { cat "$log"; fail "no '$message' in $log"; }
     if grep -q 'Traceback' "$log"; then cat "$log"; fail "traceback in $log"; fi
     echo "ok: refused with: $message"
+}
+
+# expect_failure LOG MESSAGE ARGS...: the target's own `gate` function refuses ARGS (expect_refusal).
+expect_failure() {
+    local log="$1" message="$2"
+    shift 2
+    expect_refusal "$log" "$message" gate "$@"
 }

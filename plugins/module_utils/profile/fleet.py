@@ -172,6 +172,14 @@ class Fleet:
         return {entry[2] for entry in self.provenance}
 
 
+def check_unique_hosts(hosts):
+    """Refuse ``[(host, facts)]`` that names a host twice: answers are keyed by host name."""
+    names = [host for host, _facts in hosts]
+    twice = sorted({str(name) for name in names if names.count(name) > 1})
+    if twice:
+        raise VmcpuError('host(s) %s given more than once.' % ', '.join(twice))
+
+
 def fleets_by_vendor(hosts):
     """One ``Fleet`` per CPU vendor of ``hosts`` (``[(host, facts)]``), every host added: for
     questions about a whole fleet, where hosts of different vendors are simply never in one pool."""

@@ -10,7 +10,7 @@ refused above ``MAX_DISTINCT`` distinct CPUs, where a table is no longer read an
 from ansible_collections.vmcpu.profiles.plugins.module_utils.check.host_check import check_host
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import fleets_by_vendor
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import check_unique_hosts, fleets_by_vendor
 
 MAX_DISTINCT = 60
 
@@ -26,6 +26,7 @@ def migration_matrix(hosts, name):
     first hosts of their distinct CPUs), else the failures of the check, one line each."""
     if not hosts:
         raise VmcpuError('no hosts given: a matrix needs the facts of at least one host.')
+    check_unique_hosts(hosts)
     groups = _distinct_hosts(hosts)
     if len(groups) > MAX_DISTINCT:
         raise VmcpuError('the fleet has %d distinct CPUs, more than the %d a matrix shows; split it first '

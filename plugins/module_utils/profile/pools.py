@@ -21,7 +21,7 @@ import heapq
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile, decoded_outcome
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import fleets_by_vendor
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import check_unique_hosts, fleets_by_vendor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import register_rules
 
 
@@ -76,6 +76,7 @@ def plan_pools(hosts, name, pools=None, min_pool_size=None, features=(), policie
             raise VmcpuError('%s must be a whole number of at least 1, got %r.' % (option, value))
     if not hosts:
         raise VmcpuError('no hosts given: a plan needs the facts of at least one host.')
+    check_unique_hosts(hosts)
     cpus = _distinct_cpus(hosts, features, policies)
     if pools is not None and pools > len(cpus):
         raise VmcpuError('pools=%d, but the fleet has %d distinct CPUs (%s): identical hosts always share a pool, '

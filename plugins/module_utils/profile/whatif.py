@@ -16,7 +16,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import x86_64_level
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import _strength, decoded_outcome
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet, check_unique_hosts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import host_baseline, merge_values, register_rules
 
@@ -78,6 +78,7 @@ def what_if(hosts, name, leave=None, join=(), features=(), policies=None, target
     their leaving gains; an empty list asks about none (the result's ``leave`` is then None). A host
     with identical twins gains nothing alone: its entry names the group, whose leaving together is
     what is reported, and says so."""
+    check_unique_hosts(hosts)
     fleet = Fleet(target_host)
     for host, facts in hosts:
         fleet.add(host, facts)

@@ -112,3 +112,8 @@ def test_bad_plans_are_refused_by_message(fleet, options, message):
     with pytest.raises(VmcpuError) as raised:
         plan_pools(fleet, 'fleet', **options)
     assert re.match(message, str(raised.value)), str(raised.value)
+
+
+def test_a_host_named_twice_is_refused(fleet):
+    with pytest.raises(VmcpuError, match=r'^host\(s\) %s given more than once\.$' % re.escape(fleet[0][0])):
+        plan_pools(fleet + [(fleet[0][0], fleet[1][1])], 'fleet', pools=2)

@@ -64,3 +64,10 @@ def test_the_summary_counts_are_the_sections_counts(profile):
     assert [lowered, raised, fixed] == [sections[title][0] for title in DIFFERING]
     assert off == sum(count for title, (count, _names) in sections.items() if title.startswith(('Off', 'XSAVE')))
     assert summary.group(4) == profile['x86_64_level']
+
+
+def test_a_profile_of_an_earlier_release_gets_its_level_from_its_features(profile):
+    """Profiles made before x86_64_level existed still say their level, not "below the baseline"."""
+    older = {key: value for key, value in profile.items() if key != 'x86_64_level'}
+    assert SUMMARY.match(profile_summary(older)).group(4) == profile['x86_64_level']
+    assert '\n- x86-64 level: %s\n' % profile['x86_64_level'] in profile_report(older)

@@ -120,3 +120,9 @@ def test_only_candidates_when_no_host_is_asked_to_leave(xeons):
     assert answer['leave'] is None and [entry['host'] for entry in answer['join']] == [name]
     report = whatif_report(answer)
     assert 'Hosts that hold the pool back' not in report and '- if `%s` joined: ' % name in report
+
+
+def test_a_host_named_twice_is_refused(xeons):
+    (name, facts), (_other, other_facts) = sorted(xeons.items())[:2]
+    with pytest.raises(VmcpuError, match=r'^host\(s\) %s given more than once\.$' % name):
+        what_if([(name, facts), (name, other_facts)], 'pool')

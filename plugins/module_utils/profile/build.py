@@ -165,13 +165,14 @@ def _profile_registers(layout, plan, cluster, identity):
     return regs, disabled
 
 
-def decoded_outcome(fleet, cluster, identity, features=(), policies=None):
-    """``(kept features, inherited fields)`` of a profile of ``fleet``'s vendor whose hosts meet in
-    ``cluster`` (register key -> merged value, as ``Fleet.cluster`` gives), for what-if questions that
-    change the hosts but not the toggles."""
-    layout = field_index(fleet.vendor)
+def outcome_of(vendor, features=(), policies=None):
+    """``outcome(cluster, identity)``: the ``(kept features, inherited fields)`` of a profile of
+    ``vendor`` ('intel'/'amd') whose hosts meet in ``cluster`` (register key -> merged value, as
+    ``Fleet.cluster`` gives), with the toggles and policies read once, for questions that change the
+    hosts but not the toggles (what-if, pools)."""
+    layout = field_index(vendor)
     plan = _plan(layout, parse_adjustments(layout, features, policies))
-    return _decoded(plan, _profile_registers(layout, plan, cluster, identity)[0])
+    return lambda cluster, identity: _decoded(plan, _profile_registers(layout, plan, cluster, identity)[0])
 
 
 def _close_dependencies(layout, regs, disabled):

@@ -20,7 +20,7 @@ guaranteed optimal. benchmarks/pool_scale.py measures it.
 import heapq
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile, decoded_outcome
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile, outcome_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import check_unique_hosts, fleets_by_vendor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import register_rules
 
@@ -54,9 +54,10 @@ def _distinct_cpus(hosts, features, policies):
     pools = []
     for fleet in fleets_by_vendor(hosts):
         rules = register_rules(fleet.vendor)
+        outcome_at = outcome_of(fleet.vendor, features, policies)
         for group in fleet.distinct.values():
             registers = fleet.registers_of(group)
-            kept, _fields = decoded_outcome(fleet, registers, fleet.entries.registers(group.identity), features, policies)
+            kept, _fields = outcome_at(registers, fleet.entries.registers(group.identity))
             equal = {(key, mask): registers[key] & mask for key in registers for mask, _name in rules[key].equal_fields
                      if registers[key] & mask}
             pools.append(_Pool(len(pools), fleet.cpu_vendor, sorted(group.hosts), frozenset(kept), equal))

@@ -7,7 +7,7 @@ The merge of a register depends only on the set of distinct values the hosts hav
 min and "equal" are idempotent). So a group of identical hosts leaving changes a register only
 where it is the one group with its value, and only those registers are merged again; a candidate
 joining is one more meet with the pool's merge. Either way the policies, toggles, dependencies
-and XSAVE sizes are then applied as for the profile itself (``profile.build.decoded_outcome``), so
+and XSAVE sizes are then applied as for the profile itself (``profile.build.outcome_of``), so
 the answer is the profile that ``build_profile`` would make, without making it from the facts again.
 """
 
@@ -15,7 +15,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import x86_64_level
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import _strength, decoded_outcome
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import _strength, outcome_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet, check_unique_hosts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import host_baseline, merge_values, register_rules
@@ -87,7 +87,8 @@ def what_if(hosts, name, leave=None, join=(), features=(), policies=None, target
         host_group.hosts.sort()
     cluster = fleet.cluster()
     _target, identity = fleet.choose_target(_strength(index))
-    base = decoded_outcome(fleet, cluster, identity, features, policies)
+    outcome_at = outcome_of(fleet.vendor, features, policies)
+    base = outcome_at(cluster, identity)
     result = {'name': name, 'vendor': fleet.cpu_vendor, 'hosts': len(fleet.provenance),
               'x86_64_level': x86_64_level(set(base[0]).__contains__), 'features': len(base[0])}
 
@@ -104,7 +105,7 @@ def what_if(hosts, name, leave=None, join=(), features=(), policies=None, target
     entries = []
     # With one distinct group every host is like every other: nobody holds the pool back.
     for group in groups if len(fleet.distinct) > 1 else ():
-        outcome = decoded_outcome(fleet, {**cluster, **changes.get(group, {})}, identity, features, policies)
+        outcome = outcome_at({**cluster, **changes.get(group, {})}, identity)
         entry = {'hosts': group.hosts}
         entry.update(_outcome_summary(index, base, outcome))
         entries.append(entry)
@@ -124,7 +125,7 @@ def what_if(hosts, name, leave=None, join=(), features=(), policies=None, target
                   for key in cluster.keys() | baseline.registers.keys()}
         joined = merge_values(fleet.vendor, values)
         entry = {'host': candidate}
-        entry.update(_outcome_summary(index, base, decoded_outcome(fleet, joined, identity, features, policies)))
+        entry.update(_outcome_summary(index, base, outcome_at(joined, identity)))
         result['join'].append(entry)
     return result
 

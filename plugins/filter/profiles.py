@@ -10,9 +10,11 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.named_models import named_models
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, facts_level, unwrap_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_report, profile_summary
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import profile_from_facts
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, PROFILE, validate
 
 
 def cluster_profile(facts_by_host, name, features=None, target_host=None, policies=None, min_level=None):
@@ -39,6 +41,18 @@ def _report(profile):
     return profile_report(profile, named_models(profile, _bundled()))
 
 
+def host_level(facts):
+    """The x86-64 level of a host's facts (``ansible_facts.vmcpu``), or a word for why it has none."""
+    try:
+        facts = unwrap_facts(facts)
+        check_facts_version('given to host_level', facts)
+        validate(facts, HOST_FACTS, 'the facts given to host_level')
+        level = facts_level(facts)
+    except VmcpuError as exc:
+        raise AnsibleFilterError('vmcpu.profiles.host_level: %s' % exc) from None
+    return level or ('below x86-64' if facts['vendor'] in VENDOR_IDS else 'no x86-64 level known')
+
+
 def _rendered(render, filter_name):
     def rendered(profile):
         try:
@@ -52,4 +66,4 @@ def _rendered(render, filter_name):
 class FilterModule:
     def filters(self):
         return {'cluster_profile': cluster_profile, 'profile_report': _rendered(_report, 'profile_report'),
-                'profile_summary': _rendered(profile_summary, 'profile_summary')}
+                'profile_summary': _rendered(profile_summary, 'profile_summary'), 'host_level': host_level}

@@ -20,9 +20,6 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint i
     dump_fingerprint, live_fingerprint,
 )
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.kvm_view import read_kvm_view
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import leaves_level
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 
 FACTS_SCHEMA_VERSION = 1
@@ -176,21 +173,8 @@ def _kvm_section(kvm, device):
     return view
 
 
-def facts_level(facts):
-    """The x86-64 level a guest of this host can get (``fields.levels``): of the KVM view when there is
-    one, else of the CPU groups together; None below the baseline or for a vendor without a table."""
-    vendor = VENDOR_IDS.get(facts['vendor'])
-    if vendor is None:
-        return None
-    if facts['kvm'].get('available'):
-        leaf_sets = [facts['kvm']['supported_cpuid']]
-    else:
-        leaf_sets = [group['cpuid'] for group in facts['raw_cpuid']['groups']]
-    return leaves_level(field_index(vendor), [dict(map(parse_entry, entries)) for entries in leaf_sets])
-
-
 def facts_summary(facts):
-    """One line for people: vendor, model, core types, KVM, x86-64 level, CPUID leaves and feature MSRs."""
+    """One line for people: vendor, model, core types, KVM, CPUID leaves and feature MSRs."""
     groups = facts['raw_cpuid']['groups']
     core_types = ', '.join('%s: %d CPUs' % (group['core_type'], len(group['cpus']))
                            for group in groups if group['core_type'])
@@ -202,8 +186,7 @@ def facts_summary(facts):
         kvm_text = 'KVM no (%s)' % kvm.get('error')
         msr_count = len(facts['dump_msrs'])
     leaf_counts = sorted({len(group['cpuid']) for group in groups})
-    level = facts_level(facts) or ('below x86-64' if facts['vendor'] in VENDOR_IDS else 'no x86-64 level known')
-    return '%s family %#x model %#x stepping %d (%s); %d logical CPUs in %d group(s)%s; %s; %s; %s CPUID leaves; %d feature MSRs' % (
+    return '%s family %#x model %#x stepping %d (%s); %d logical CPUs in %d group(s)%s; %s; %s CPUID leaves; %d feature MSRs' % (
         facts['vendor'], facts['family'], facts['model'], facts['stepping'], facts['brand'],
-        facts['logical_cpus'], len(groups), ' [%s]' % core_types if core_types else '', kvm_text, level,
+        facts['logical_cpus'], len(groups), ' [%s]' % core_types if core_types else '', kvm_text,
         '/'.join(str(count) for count in leaf_counts), msr_count)

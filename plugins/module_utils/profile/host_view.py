@@ -14,8 +14,10 @@ from operator import itemgetter
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES, parse_entry
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint import fingerprint_summary
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
+from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import leaves_level
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS, vendor_refusal
 
 FACTS_SCHEMA_VERSION = 1
@@ -168,3 +170,17 @@ def host_view(name, facts, table=None):
                          % (name, type(exc).__name__, exc))
     return HostView(name=name, vendor=vendor, view=view, entries=entries, table=table, msr_index=msr_index,
                     fingerprint_digest=digest, fingerprint=fingerprint, source=facts.get('source', 'unknown'))
+
+
+def facts_level(facts):
+    """The x86-64 level a guest of this host can get (``fields.levels``): of the KVM view when there is
+    one, else of the CPU groups together; None below the baseline or for a vendor without a table.
+    Worked out on the controller: the facts stage, which runs on the managed node, knows no fields."""
+    vendor = VENDOR_IDS.get(facts['vendor'])
+    if vendor is None:
+        return None
+    if facts['kvm'].get('available'):
+        leaf_sets = [facts['kvm']['supported_cpuid']]
+    else:
+        leaf_sets = [group['cpuid'] for group in facts['raw_cpuid']['groups']]
+    return leaves_level(field_index(vendor), [dict(map(parse_entry, entries)) for entries in leaf_sets])

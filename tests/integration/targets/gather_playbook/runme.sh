@@ -28,6 +28,8 @@ run_gather() {
 run_gather | tee "$OUTPUT_DIR/first.log"
 grep -q 'live_host: .* logical CPUs' "$OUTPUT_DIR/first.log"
 grep -q 'dump_host: .* KVM no (facts imported from a dump file)' "$OUTPUT_DIR/first.log"
+# Each host's x86-64 level (filter host_level) ends its line.
+grep -Eq 'dump_host: .* feature MSRs; (x86-64(-v[234])?|below x86-64)"' "$OUTPUT_DIR/first.log"
 
 "$python" - "$collection_root/schemas/host_facts.schema.json" "$facts_dir" <<'PYTHON'
 import json, sys, jsonschema

@@ -42,7 +42,7 @@ mapfile -t APT_PACKAGES < <(awk '!/^[[:space:]]*(#|$)/ && /platform:dpkg/ {print
 # Commands the tests run, each from one of those packages: checked after the install, so a
 # package that no longer brings its command fails here, not in the middle of the tests.
 REQUIRED_COMMANDS=(cpuid qemu-system-x86_64 virsh libvirtd unshare virt-xml-validate xmllint as ld ssh-keygen shellcheck
-                   modprobe)
+                   modprobe chromium)
 
 install_debian_packages() {
     local missing=() pkg

@@ -1,6 +1,6 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters on the profile engine: build a profile from a facts mapping, render its report and summary."""
+"""Filters on the profile engine: build a profile from a facts mapping, render its report (Markdown or HTML) and summary."""
 
 import glob
 import json
@@ -12,7 +12,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.named_models import named_models
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, facts_level, unwrap_facts
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_report, profile_summary
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_html, profile_report, profile_summary
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import profile_from_facts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, PROFILE, validate
 
@@ -41,6 +41,17 @@ def _report(profile):
     return profile_report(profile, named_models(profile, _bundled()))
 
 
+def _html_report(profile, matrix=None):
+    if matrix is not None and (not isinstance(matrix, dict) or matrix.get('digest') != profile['digest']):
+        raise VmcpuError('the matrix given is not the feature_matrix of profile %s (digest %s): ask '
+                         'vmcpu.profiles.feature_matrix with this profile and its hosts.' % (profile['name'], profile['digest']))
+    try:
+        return profile_html(profile, named_models(profile, _bundled()), matrix)
+    except (KeyError, TypeError, IndexError) as exc:
+        raise VmcpuError('the matrix given is malformed (%s: %s): pass what vmcpu.profiles.feature_matrix returns, '
+                         'unchanged.' % (type(exc).__name__, exc)) from None
+
+
 def host_level(facts):
     """The x86-64 level of a host's facts (``ansible_facts.vmcpu``), or a word for why it has none."""
     try:
@@ -54,16 +65,17 @@ def host_level(facts):
 
 
 def _rendered(render, filter_name):
-    def rendered(profile):
+    def rendered(profile, *args):
         try:
             validate(profile, PROFILE, 'the profile given to %s' % filter_name)
+            return render(profile, *args)
         except VmcpuError as exc:
             raise AnsibleFilterError('vmcpu.profiles.%s: %s' % (filter_name, exc)) from None
-        return render(profile)
     return rendered
 
 
 class FilterModule:
     def filters(self):
         return {'cluster_profile': cluster_profile, 'profile_report': _rendered(_report, 'profile_report'),
+                'profile_html': _rendered(_html_report, 'profile_html'),
                 'profile_summary': _rendered(profile_summary, 'profile_summary'), 'host_level': host_level}

@@ -13,19 +13,24 @@ from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import 
 
 
 class HostsLookup(LookupBase):
-    """Subclasses set ``PLUGIN`` (the lookup's short name) and define ``answer(hosts, name, hostvars)``."""
+    """Subclasses set ``PLUGIN`` (the lookup's short name) and define ``answer(hosts, name, hostvars)``;
+    the name is option ``name`` unless ``answer_name`` says otherwise."""
 
     PLUGIN = None
 
     def answer(self, hosts, name, hostvars):
         raise NotImplementedError
 
+    def answer_name(self):
+        name = self.get_option('name')
+        check_profile_name(name)
+        return name
+
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         hostvars = (variables or {}).get('hostvars')
         try:
-            name = self.get_option('name')
-            check_profile_name(name)
+            name = self.answer_name()
             return [self.answer(collect_hosts(terms or (), hostvars=hostvars), name, hostvars)]
         except VmcpuError as exc:
             raise AnsibleLookupError('vmcpu.profiles.%s: %s' % (self.PLUGIN, exc)) from None

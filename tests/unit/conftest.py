@@ -211,6 +211,23 @@ def qemu_model_facts(qemu_model_dumps):
     return {model: gather_facts(src=path) for model, path in qemu_model_dumps.items()}
 
 
+# Xeons of five server generations: real dumps, or QEMU's models of them in a clone without ../shared.
+XEON_GENERATION_DUMPS = ('Xeon-E5-2650-v4', 'Xeon-Gold-6152', 'Xeon-Platinum-8268', 'Ice-Lake-Server', 'Xeon-Bronze-3408U')
+XEON_GENERATION_MODELS = ('Haswell-v4', 'Broadwell-v4', 'Skylake-Server-v4', 'Cascadelake-Server-v4', 'Icelake-Server-v6')
+
+
+@pytest.fixture(scope='session')
+def xeon_generations(request):
+    """``[(host, facts)]`` of five Xeon generations that share a profile: real dumps of ../shared, or
+    QEMU's models of them."""
+    try:
+        facts = request.getfixturevalue('real_dump_facts')
+        return [(name, facts[name]) for name in XEON_GENERATION_DUMPS]
+    except pytest.skip.Exception:
+        facts = request.getfixturevalue('qemu_model_facts')
+        return [(model, facts[model]) for model in XEON_GENERATION_MODELS]
+
+
 @pytest.fixture(scope='session')
 def export_cases(request, collection_root, qemu_model_facts):
     """``(profile, [(host, facts)])`` of every fleet of ``QEMU_MODEL_FLEETS`` and, when ../shared is

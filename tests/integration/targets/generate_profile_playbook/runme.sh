@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154  # collection_root, python and the fleet (use_fleet) are set by setup_vmcpu_env/env.sh
 # playbooks/generate_profile.yml end to end: two EPYC hosts described by real dumps (cpu_facts_src),
-# the profile named after the limit, written with its report, valid against the schema; a second
-# run changes nothing; a limit that is no valid profile name fails with a clear message.
+# the profile named after the limit, written with its Markdown and HTML reports, valid against the
+# schema; a second run changes nothing, a missing report is written again alone; a limit that is no
+# valid profile name fails with a clear message; the feature_matrix lookup refuses other hosts.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
@@ -28,6 +29,13 @@ generate() {
 generate -l epyc_hosts | tee "$OUTPUT_DIR/first.log"
 grep -q 'profile epyc_hosts (AuthenticAMD, 2 hosts, x86-64-v3): ' "$OUTPUT_DIR/first.log"
 test -s "$OUTPUT_DIR/profiles/epyc_hosts.md"
+# The HTML report: the matrix has a row for epyc_feature, which naples lacks (tests/unit renders the
+# page in Chromium; here: written by the playbook, one page, nothing loaded from elsewhere).
+html="$OUTPUT_DIR/profiles/epyc_hosts.html"
+grep -q '<table class="matrix" id="feature-matrix">' "$html"
+grep -q "<code>$epyc_feature</code>" "$html"
+grep -q '<li id="cpu-2"><b>C2</b>, ' "$html"
+if grep -Eq '<script|<link|(src|href)="[^#]' "$html"; then fail "the HTML report loads something from elsewhere"; fi
 
 "$python" - "$collection_root/schemas/profile.schema.json" "$OUTPUT_DIR/profiles/epyc_hosts.json" <<'PYTHON'
 import json, os, sys, jsonschema
@@ -48,6 +56,24 @@ if grep -q 'changed: \[.*\] => (item=epyc_hosts' "$OUTPUT_DIR/second.log"; then
     echo "second run rewrote the profile" >&2
     exit 1
 fi
+
+# A report deleted by hand comes back, and only it: the profile is unchanged.
+rm "$html"
+generate -l epyc_hosts | tee "$OUTPUT_DIR/third.log"
+test -s "$html"
+grep -q 'changed: \[.*\] => (item=epyc_hosts.html)' "$OUTPUT_DIR/third.log"
+if grep -Eq 'changed: \[.*\] => \(item=epyc_hosts\.(json|md)\)' "$OUTPUT_DIR/third.log"; then
+    fail "the unchanged profile was rewritten with its missing report"
+fi
+
+matrix() {
+    ansible localhost -m ansible.builtin.debug -a "msg={{ lookup('vmcpu.profiles.feature_matrix', $1,
+        profile=lookup('ansible.builtin.file', '$OUTPUT_DIR/profiles/epyc_hosts.json') | from_json) }}"
+}
+matrix "'$OUTPUT_DIR/facts/naples.json', '$OUTPUT_DIR/facts/milan.json'" | tee "$OUTPUT_DIR/matrix.log"
+grep -q '"left_out": {' "$OUTPUT_DIR/matrix.log"
+expect_refusal matrix-missing.log "the hosts given are not those of profile epyc_hosts: missing milan" \
+    matrix "'$OUTPUT_DIR/facts/naples.json'"
 
 if generate -l 'naples:milan' >"$OUTPUT_DIR/bad.log" 2>&1; then
     echo "a limit that is no profile name was accepted" >&2

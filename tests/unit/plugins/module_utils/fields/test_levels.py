@@ -14,7 +14,6 @@ import pytest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu_cpu_models import MODELS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import enumerate_cpuid
-from ansible_collections.vmcpu.profiles.plugins.filter.profiles import FilterModule
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import gather_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import LEVEL_NAMES
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
@@ -61,7 +60,6 @@ def test_the_raw_view_of_this_machine_is_at_glibcs_level():
     raw view, since glibc runs on the host, not in a guest."""
     facts = gather_facts(kvm='skip')
     assert facts_level(facts) == _glibc_level()
-    assert FilterModule().filters()['host_level'](facts) == _glibc_level()
 
 
 @pytest.fixture(scope='module')
@@ -134,10 +132,3 @@ def test_an_unknown_level_is_refused_with_the_names(mixed_fleet, level):
     with pytest.raises(VmcpuError, match='^' + re.escape(
             "min_level %r is not an x86-64 level; the levels are x86-64, x86-64-v2, x86-64-v3, x86-64-v4." % level)):
         build_profile(mixed_fleet, 'fleet', min_level=level)
-
-
-def test_the_host_level_filter_refuses_what_are_not_facts():
-    from ansible.errors import AnsibleFilterError
-    with pytest.raises(AnsibleFilterError, match=r'^vmcpu\.profiles\.host_level: host given to host_level: facts are not '
-                                                 r'a mapping \(got list\)'):
-        FilterModule().filters()['host_level']([])

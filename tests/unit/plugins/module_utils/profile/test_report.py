@@ -9,9 +9,6 @@ import pytest
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_report, profile_summary
 
-# Xeons of five generations: real dumps, or QEMU's models of them in a clone without ../shared.
-XEON_DUMPS = ('Xeon-E5-2650-v4', 'Xeon-Gold-6152', 'Xeon-Platinum-8268', 'Ice-Lake-Server', 'Xeon-Bronze-3408U')
-XEON_MODELS = ('Haswell-v4', 'Broadwell-v4', 'Skylake-Server-v4', 'Cascadelake-Server-v4', 'Icelake-Server-v6')
 DIFFERING = ('Lowered because some hosts lack them', 'Vulnerability flags set because some hosts have the bug',
              'Set by policy or toggle where the hosts differ')
 SUMMARY = re.compile(r'^profile (\S+) \((\w+), (\d+) hosts, ([\w-]+)\): (\d+) features kept, (\d+) fields lowered by '
@@ -32,14 +29,9 @@ def _sections(report):
 
 
 @pytest.fixture(scope='module', params=['fleet', 'toggled'])
-def profile(request):
-    """Five Xeons of real dumps (QEMU's Xeon models without ../shared), as they are and with toggles."""
-    try:
-        facts = request.getfixturevalue('real_dump_facts')
-        hosts = [(name, facts[name]) for name in XEON_DUMPS]
-    except pytest.skip.Exception:
-        hosts = [(model, request.getfixturevalue('qemu_model_facts')[model]) for model in XEON_MODELS]
-    return build_profile(hosts, 'fleet', features=['-avx2', '-rtm'] if request.param == 'toggled' else ())
+def profile(request, xeon_generations):
+    """Five Xeon generations, as they are and with toggles."""
+    return build_profile(xeon_generations, 'fleet', features=['-avx2', '-rtm'] if request.param == 'toggled' else ())
 
 
 def test_sections_partition_the_differing_fields_and_the_features_off(profile):

@@ -8,7 +8,7 @@ number of pools K: the distinct CPUs D, the planner's wall time (D one-CPU profi
 merging, one profile build per pool) and the features kept per host on average, next to the
 profile of the whole fleet as one pool.
 
-    .venv/bin/python benchmarks/pool_scale.py [--hosts 1000,10000] [--bits 0,2] [--pools 2,4]
+    .venv/bin/python benchmarks/pool_scale.py [--hosts 1000,10000] [--bits 0,2] [--pools 2,4] [--candidates 12]
 """
 
 import argparse
@@ -30,6 +30,9 @@ def main():
     parser.add_argument('--hosts', default='1000,10000', help='comma-separated host counts N')
     parser.add_argument('--bits', default='0,2', help='comma-separated feature bits cleared per host')
     parser.add_argument('--pools', default='2,4', help='comma-separated pool counts K')
+    parser.add_argument('--candidates', type=int, default=12,
+                        help='candidate bits per CPU model the cleared bits are drawn from (0: any feature bit, which '
+                             'makes nearly every host a distinct CPU)')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--testdata', default=profile_scale.TESTDATA)
     args = parser.parse_args()
@@ -38,7 +41,7 @@ def main():
     print('%-7s %5s %7s %6s %10s %16s %18s' % header)
     for bits in (int(b) for b in args.bits.split(',')):
         for count in (int(n) for n in args.hosts.split(',')):
-            hosts = profile_scale.synthesize(bases, count, bits, args.seed, pool=12)
+            hosts = profile_scale.synthesize(bases, count, bits, args.seed, pool=args.candidates)
             one_pool = len(build_profile(hosts, 'bench')['features'])
             for pools in (int(k) for k in args.pools.split(',')):
                 start = time.perf_counter()

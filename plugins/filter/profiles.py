@@ -11,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.named_models import named_models
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.feature_matrix import check_matrix
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, facts_level, unwrap_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_html, profile_report, profile_summary
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import profile_from_facts
@@ -42,14 +43,9 @@ def _report(profile):
 
 
 def _html_report(profile, matrix=None):
-    if matrix is not None and (not isinstance(matrix, dict) or matrix.get('digest') != profile['digest']):
-        raise VmcpuError('the matrix given is not the feature_matrix of profile %s (digest %s): ask '
-                         'vmcpu.profiles.feature_matrix with this profile and its hosts.' % (profile['name'], profile['digest']))
-    try:
-        return profile_html(profile, named_models(profile, _bundled()), matrix)
-    except (KeyError, TypeError, IndexError) as exc:
-        raise VmcpuError('the matrix given is malformed (%s: %s): pass what vmcpu.profiles.feature_matrix returns, '
-                         'unchanged.' % (type(exc).__name__, exc)) from None
+    if matrix is not None:
+        check_matrix(matrix, profile)
+    return profile_html(profile, named_models(profile, _bundled()), matrix)
 
 
 def host_level(facts):

@@ -15,11 +15,14 @@ description:
     host has.
   - A column is a kind of CPU - the hosts of one model (brand string, family, model, stepping) that
     agree on every row - so thousands of hosts give a few columns; columns are grouped by model. At
-    most 60 columns are shown, the ones with the most hosts; C(left_out) counts the others.
+    most 60 columns are shown - first the largest CPU below the best of each row, then the largest
+    others; C(left_out) counts the rest.
   - The values are each host's own, before the profile's policies and toggles, so the matrix shows
     which hosts hold the profile back.
-  - The terms must be exactly the profile's hosts, with the facts it was made from (their fingerprint
-    digests are compared), or the lookup fails naming the host.
+  - The terms must be exactly the profile's hosts, with the facts it was made from - their fingerprint
+    digests are compared, and every row against the hosts below the best that the profile's explanation
+    names (a kernel's C(clearcpuid=) changes CPUID but not the fingerprint) - or the lookup fails naming
+    the host.
   - P(vmcpu.profiles.profile_html#filter) renders it.
 options:
   _terms:

@@ -175,6 +175,29 @@ def outcome_of(vendor, features=(), policies=None):
     return lambda cluster, identity: _decoded(plan, _profile_registers(layout, plan, cluster, identity)[0])
 
 
+def prepared_pool(hosts, target_host=None):
+    """``(fleet, cluster, target host, its identity registers)`` of ``hosts`` (``[(host, facts)]``):
+    every host in the ``Fleet`` (host lists sorted), their merge, and the host whose identity the
+    profile takes. Where a profile starts, and so a what-if."""
+    fleet = Fleet(target_host)
+    for host, facts in hosts:
+        fleet.add(host, facts)
+    for host_group in fleet.distinct.values():
+        host_group.hosts.sort()
+    cluster = fleet.cluster()
+    target, identity = fleet.choose_target(_strength(field_index(fleet.vendor)))
+    return fleet, cluster, target, identity
+
+
+def check_requested_features(fleet, cluster, identity, features=(), policies=None):
+    """Refuse the ``+feature`` toggles the pool cannot keep, as ``build_profile`` does: a what-if
+    answers only about a profile that can be made."""
+    layout = field_index(fleet.vendor)
+    adjustments = parse_adjustments(layout, features, policies)
+    regs, disabled = _profile_registers(layout, _plan(layout, adjustments), cluster, identity)
+    _check_required_features(layout, adjustments, fleet, regs, disabled)
+
+
 def _close_dependencies(layout, regs, disabled):
     """Disable every field whose dependency is disabled, until nothing changes."""
     changed = True
@@ -396,15 +419,9 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     ``min_level`` (``fields.levels``) is refused."""
     if min_level is not None:
         check_level(min_level)
-    fleet = Fleet(target_host)
-    for host, facts in hosts:
-        fleet.add(host, facts)
+    fleet, cluster, target, identity = prepared_pool(hosts, target_host)
     layout = field_index(fleet.vendor)
     adjustments = parse_adjustments(layout, features, policies)
-    for host_group in fleet.distinct.values():
-        host_group.hosts.sort()
-    cluster = fleet.cluster()
-    target, identity = fleet.choose_target(_strength(layout))
     plan = _plan(layout, adjustments)
     regs, disabled = _profile_registers(layout, plan, cluster, identity)
     _check_required_features(layout, adjustments, fleet, regs, disabled)

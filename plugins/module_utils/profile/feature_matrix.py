@@ -17,8 +17,8 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet, check_unique_hosts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import DIFFERING_SECTIONS, differing_fields
 
-# Columns shown; a pool with more kinds of CPU shows the ones with the most hosts and says how many
-# it leaves out (plan_pools splits such a pool into pools of a readable size).
+# Columns shown; a pool with more kinds of CPU shows, per row, the largest CPU below its best, then
+# the largest others, and says how many it leaves out (plan_pools splits such a pool).
 MAX_COLUMNS = 60
 _RANGED_NAME = re.compile(r'^(.+)\[(\d+)\]$')
 
@@ -56,6 +56,43 @@ def _check_hosts_are_the_profiles(profile, hosts):
                              % (host, profile['name'], digest, recorded[host]))
 
 
+def _chosen_columns(columns, best):
+    """``(shown, left out)``: at most ``MAX_COLUMNS``, first the largest column below the best of each
+    row (the CPU that holds the row back must be in view), then the largest others."""
+    needed = []
+    for position, best_value in enumerate(best):
+        below = next((column for column in columns if column[1][position] != best_value), None)
+        if below is not None and below not in needed:
+            needed.append(below)
+    chosen = needed[:MAX_COLUMNS]
+    chosen += [column for column in columns if column not in needed][:MAX_COLUMNS - len(chosen)]
+    return chosen, [column for column in columns if column not in chosen]
+
+
+def _check_against_explanation(profile, rows, columns):
+    """Refuse facts whose values contradict the explanation of the profile (a host's CPUID changed
+    while its fingerprint did not, as with a kernel's clearcpuid=): per row, the hosts below the
+    best and their values must be those the explanation names, and as many."""
+    explanation = profile['explanation']
+    for position, (name, _f, _key, _section) in enumerate(rows):
+        entry = explanation[name]
+        below = {host: values[position] for _model, values, column_hosts, _strength in columns
+                 if values[position] != entry['best'] for host in column_hosts}
+        named = entry['limited_by']
+        wrong = [host for host in sorted(named) if below.get(host, entry['best']) != named[host]]
+        if not wrong and len(below) != entry['limited_by_count'] and len(named) == entry['limited_by_count']:
+            wrong = sorted(set(below) - set(named))[:1]
+        if wrong:
+            raise VmcpuError('host %s: its facts are not those profile %s was made from (field %s: the facts give %s, '
+                             'the profile recorded %s); make the profile again from these facts.' % (
+                                 wrong[0], profile['name'], name, below.get(wrong[0], entry['best']),
+                                 named.get(wrong[0], entry['best'])))
+        if len(below) != entry['limited_by_count']:
+            raise VmcpuError('the facts given are not those profile %s was made from (field %s: %d hosts below the best, '
+                             'the profile recorded %d); make the profile again from these facts.'
+                             % (profile['name'], name, len(below), entry['limited_by_count']))
+
+
 def feature_matrix(profile, hosts):
     """``{'name', 'digest', 'columns': [{'model', 'hosts'}], 'rows': [{'name', 'location', 'section',
     'flag', 'profile', 'best', 'values'}], 'left_out': {'columns', 'hosts'}}`` of ``profile`` and the
@@ -83,10 +120,11 @@ def feature_matrix(profile, hosts):
         for host in distinct.hosts:
             by_values.setdefault((model_of[host], values), []).append(host)
     best = tuple(explanation[name]['best'] for name, _f, _key, _section in rows)
-    # (model, values, hosts, how many values are the best) per column; the largest are shown.
+    # (model, values, hosts, how many values are the best) per column, largest first.
     columns = sorted(((model, values, sorted(column_hosts), sum(map(int.__eq__, values, best)))
                       for (model, values), column_hosts in by_values.items()), key=lambda column: (-len(column[2]), column[2][0]))
-    shown, left_out = columns[:MAX_COLUMNS], columns[MAX_COLUMNS:]
+    _check_against_explanation(profile, rows, columns)
+    shown, left_out = _chosen_columns(columns, best)
     # Grouped by model, the models with the strongest column first, and so within a model.
     strongest = {}
     for model, _values, _hosts, strength in shown:
@@ -102,3 +140,38 @@ def feature_matrix(profile, hosts):
                  for position, (name, f, _key, section) in enumerate(rows)],
         'left_out': {'columns': len(left_out), 'hosts': sum(len(column[2]) for column in left_out)},
     }
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_matrix(matrix, profile):
+    """Refuse a ``matrix`` that is not ``feature_matrix``'s answer for ``profile``, saying what is wrong."""
+    if not isinstance(matrix, dict) or matrix.get('digest') != profile['digest']:
+        raise VmcpuError('the matrix given is not the feature_matrix of profile %s (digest %s): ask '
+                         'vmcpu.profiles.feature_matrix with this profile and its hosts.' % (profile['name'], profile['digest']))
+    columns, rows, left_out = matrix.get('columns'), matrix.get('rows'), matrix.get('left_out')
+    sections = [key for key, _title in DIFFERING_SECTIONS]
+    problems = []
+    if not isinstance(columns, list) or not all(
+            isinstance(column, dict) and isinstance(column.get('model'), str) and isinstance(column.get('hosts'), list)
+            and column['hosts'] and all(isinstance(host, str) for host in column['hosts']) for column in columns):
+        problems.append('columns must be a list of {model: text, hosts: [host names]}')
+    if not isinstance(rows, list):
+        problems.append('rows must be a list')
+    else:
+        for number, row in enumerate(rows):
+            if not (isinstance(row, dict) and isinstance(row.get('name'), str) and isinstance(row.get('location'), str)
+                    and row.get('section') in sections and isinstance(row.get('flag'), bool)
+                    and _is_int(row.get('profile')) and _is_int(row.get('best')) and isinstance(row.get('values'), list)
+                    and all(map(_is_int, row['values']))):
+                problems.append('row %d must be {name, location, section (one of %s), flag, profile, best, values: '
+                                '[numbers]}' % (number, ', '.join(sections)))
+            elif isinstance(columns, list) and len(row['values']) != len(columns):
+                problems.append('row %s has %d values for %d columns' % (row['name'], len(row['values']), len(columns)))
+    if not (isinstance(left_out, dict) and _is_int(left_out.get('columns')) and _is_int(left_out.get('hosts'))):
+        problems.append('left_out must be {columns: number, hosts: number}')
+    if problems:
+        raise VmcpuError('the matrix given is malformed: %s; pass what vmcpu.profiles.feature_matrix returns, unchanged.'
+                         % '; '.join(problems[:3]))

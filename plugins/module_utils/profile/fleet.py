@@ -12,6 +12,7 @@ parts (``profile.baseline_parts``) and the merge and the explanation read each r
 parts that hold it: per distinct value, not per host.
 """
 
+import collections
 import itertools
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
@@ -174,8 +175,8 @@ class Fleet:
 
 def check_unique_hosts(hosts):
     """Refuse ``[(host, facts)]`` that names a host twice: answers are keyed by host name."""
-    names = [host for host, _facts in hosts]
-    twice = sorted({str(name) for name in names if names.count(name) > 1})
+    counts = collections.Counter(host for host, _facts in hosts)
+    twice = sorted(str(name) for name, count in counts.items() if count > 1)
     if twice:
         raise VmcpuError('host(s) %s given more than once.' % ', '.join(twice))
 

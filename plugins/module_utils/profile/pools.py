@@ -25,43 +25,71 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet impor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import register_rules
 
 
+def _bit_count(mask):
+    return bin(mask).count('1')    # int.bit_count() is Python 3.10+
+
+
+class _Compatibility:
+    """Whether two pools may share a profile: the same vendor, and no equal field both have with
+    different values. Pools carry a number for their (vendor, equal fields), and the answer is kept
+    per pair of numbers: most CPUs of a fleet have one of a few, and the planner asks for every pair."""
+
+    def __init__(self):
+        self.numbers = {}
+        self.answers = {}
+
+    def number(self, vendor, equal):
+        return self.numbers.setdefault((vendor, tuple(sorted(equal.items()))), len(self.numbers))
+
+    def __call__(self, a, b):
+        pair = (a.kind, b.kind)
+        if pair not in self.answers:
+            self.answers[pair] = a.vendor == b.vendor and all(
+                b.equal.get(key, value) == value for key, value in a.equal.items())
+        return self.answers[pair]
+
+
 class _Pool:
-    def __init__(self, number, vendor, hosts, features, equal):
+    def __init__(self, number, vendor, hosts, features, equal, compatibility):
         self.number = number
         self.vendor = vendor
         self.hosts = hosts          # host names, sorted
-        self.features = features    # frozenset of feature names it keeps (approximation, see module doc)
+        self.features = features    # the features it keeps, one bit each (approximation, see module doc)
         self.equal = equal          # {(register key, mask): value} of its non-zero equal fields
-
-    def can_join(self, other):
-        return self.vendor == other.vendor and all(
-            other.equal.get(key, value) == value for key, value in self.equal.items())
-
-    def cost(self):
-        return len(self.hosts) * len(self.features)
+        self.kind = compatibility.number(vendor, equal)
+        self.cost = len(hosts) * _bit_count(features)
 
 
-def _merged(number, a, b):
-    return _Pool(number, a.vendor, list(heapq.merge(a.hosts, b.hosts)), a.features & b.features, {**a.equal, **b.equal})
+def _merged(number, a, b, compatibility):
+    return _Pool(number, a.vendor, list(heapq.merge(a.hosts, b.hosts)), a.features & b.features, {**a.equal, **b.equal},
+                 compatibility)
 
 
 def _loss(a, b):
-    return a.cost() + b.cost() - (len(a.hosts) + len(b.hosts)) * len(a.features & b.features)
+    return a.cost + b.cost - (len(a.hosts) + len(b.hosts)) * _bit_count(a.features & b.features)
 
 
-def _distinct_cpus(hosts, features, policies):
-    """One ``_Pool`` per distinct CPU of ``hosts``, over every vendor in them."""
-    pools = []
+def _distinct_cpus(hosts, features, policies, compatibility):
+    """``(one _Pool per distinct CPU of hosts, over every vendor in them, how many distinct CPUs)``; CPUs that keep the same
+    features and have the same equal fields (hosts of one model with other microcode, say) start as
+    one pool: merging them loses nothing, so the greedy merge would join them first anyway."""
+    starts, distinct = {}, 0
     for fleet in fleets_by_vendor(hosts):
+        distinct += len(fleet.distinct)
         rules = register_rules(fleet.vendor)
         outcome_at = outcome_of(fleet.vendor, features, policies)
+        bits = {}
         for group in fleet.distinct.values():
             registers = fleet.registers_of(group)
             kept, _fields = outcome_at(registers, fleet.entries.registers(group.identity))
-            equal = {(key, mask): registers[key] & mask for key in registers for mask, _name in rules[key].equal_fields
-                     if registers[key] & mask}
-            pools.append(_Pool(len(pools), fleet.cpu_vendor, sorted(group.hosts), frozenset(kept), equal))
-    return pools
+            mask = 0
+            for feature in kept:
+                mask |= 1 << bits.setdefault(feature, len(bits))
+            equal = tuple(sorted(((key, mask), registers[key] & mask) for key in registers
+                                 for mask, _name in rules[key].equal_fields if registers[key] & mask))
+            starts.setdefault((fleet.cpu_vendor, mask, equal), []).extend(group.hosts)
+    return [_Pool(number, vendor, sorted(cpu_hosts), mask, dict(equal), compatibility)
+            for number, ((vendor, mask, equal), cpu_hosts) in enumerate(starts.items())], distinct
 
 
 def plan_pools(hosts, name, pools=None, min_pool_size=None, features=(), policies=None):
@@ -78,13 +106,19 @@ def plan_pools(hosts, name, pools=None, min_pool_size=None, features=(), policie
     if not hosts:
         raise VmcpuError('no hosts given: a plan needs the facts of at least one host.')
     check_unique_hosts(hosts)
-    cpus = _distinct_cpus(hosts, features, policies)
+    if min_pool_size is not None and min_pool_size > len(hosts):
+        raise VmcpuError('min_pool_size=%d, but the fleet has %d hosts: even one pool of them all is smaller.'
+                         % (min_pool_size, len(hosts)))
+    can_join = _Compatibility()
+    cpus, distinct = _distinct_cpus(hosts, features, policies, can_join)
     if pools is not None and pools > len(cpus):
-        raise VmcpuError('pools=%d, but the fleet has %d distinct CPUs (%s): identical hosts always share a pool, '
-                         'so at most %d pools.' % (pools, len(cpus), '; '.join(', '.join(cpu.hosts[:3]) + (
-                             ' ...' if len(cpu.hosts) > 3 else '') for cpu in cpus[:10]), len(cpus)))
+        kinds = '' if len(cpus) == distinct else ', which keep %d different sets of features and equal fields' % len(cpus)
+        raise VmcpuError('pools=%d, but the fleet has %d distinct CPUs%s (%s): identical hosts always share a pool, and '
+                         'so do CPUs that keep the same features, so at most %d pools.' % (
+                             pools, distinct, kinds, '; '.join(', '.join(cpu.hosts[:3]) + (
+                                 ' ...' if len(cpu.hosts) > 3 else '') for cpu in cpus[:10]), len(cpus)))
     live = {cpu.number: cpu for cpu in cpus}
-    heap = [(_loss(a, b), a.number, b.number) for i, a in enumerate(cpus) for b in cpus[i + 1:] if a.can_join(b)]
+    heap = [(_loss(a, b), a.number, b.number) for i, a in enumerate(cpus) for b in cpus[i + 1:] if can_join(a, b)]
     heapq.heapify(heap)
     numbers = len(cpus)
 
@@ -98,7 +132,7 @@ def plan_pools(hosts, name, pools=None, min_pool_size=None, features=(), policie
             # The smallest pool merges with the partner that loses least.
             small = min(live.values(), key=lambda pool: (len(pool.hosts), pool.number))
             partners = [(_loss(small, other), other.number) for other in live.values()
-                        if other is not small and small.can_join(other)]
+                        if other is not small and can_join(small, other)]
             if not partners:
                 raise VmcpuError('pool of %s has %d hosts, fewer than min_pool_size=%d, and can share a profile with '
                                  'no other pool (another CPU vendor, or fields that must be equal differ).'
@@ -113,15 +147,15 @@ def plan_pools(hosts, name, pools=None, min_pool_size=None, features=(), policie
                                      '%s (%s)' % (', '.join(p.hosts[:3]) + (' ...' if len(p.hosts) > 3 else ''), p.vendor)
                                      for p in sorted(live.values(), key=lambda p: p.hosts[0]))))
             pair = heapq.heappop(heap)[1:]
-        merged = _merged(numbers, live.pop(pair[0]), live.pop(pair[1]))
+        merged = _merged(numbers, live.pop(pair[0]), live.pop(pair[1]), can_join)
         numbers += 1
         for other in live.values():
-            if merged.can_join(other):
+            if can_join(merged, other):
                 heapq.heappush(heap, (_loss(merged, other), other.number, merged.number))
         live[merged.number] = merged
     facts_of = dict(hosts)
     planned = sorted(live.values(), key=lambda pool: (-len(pool.hosts), pool.hosts[0]))
-    result = {'name': name, 'hosts': len(hosts), 'distinct_cpus': len(cpus), 'pools': []}
+    result = {'name': name, 'hosts': len(hosts), 'distinct_cpus': distinct, 'pools': []}
     for number, pool in enumerate(planned, 1):
         profile = build_profile([(host, facts_of[host]) for host in sorted(pool.hosts)], '%s-pool%d' % (name, number),
                                 features=features, policies=policies)

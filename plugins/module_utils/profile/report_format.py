@@ -81,7 +81,9 @@ def _inline(text):
 
 
 def _anchor(text):
-    return re.sub(r'[^a-z0-9]+', '-', _CODE_SPAN.sub(r'\1', text).lower()).strip('-')
+    """The id of a heading: its words without the count, so links to a section hold across versions."""
+    words = re.sub(r' \(\d+[^)]*\)$', '', _CODE_SPAN.sub(r'\1', text))
+    return re.sub(r'[^a-z0-9]+', '-', words.lower()).strip('-')
 
 
 def _html_heading(block):
@@ -107,7 +109,7 @@ def _html_table(block):
 
 
 # How a one-bit value reads in the matrix; multi-bit fields show their number.
-FLAG_MARKS = {1: '\u2713', 0: '\u00b7'}
+FLAG_MARKS = {1: '\u2713', 0: '\u2013'}
 # Host names listed per column before "and N more".
 COLUMN_HOSTS_SHOWN = 20
 
@@ -117,14 +119,27 @@ def _matrix_value(row, value):
 
 
 def _column_hosts(hosts):
-    shown = ', '.join(map(html_text.escape, hosts[:COLUMN_HOSTS_SHOWN]))
     more = len(hosts) - COLUMN_HOSTS_SHOWN
-    return shown + (' and %d more' % more if more > 0 else '')
+    return ', '.join(hosts[:COLUMN_HOSTS_SHOWN]) + (' and %d more' % more if more > 0 else '')
+
+
+def _hosts_count(count):
+    return '1 host' if count == 1 else '%d hosts' % count
+
+
+def _cell_class(row, value):
+    """``best``/``below`` the best value any host has; where a policy or toggle set the profile's
+    value, no host is to blame, so ``other`` rather than ``below``."""
+    if value == row['best']:
+        return 'best'
+    return 'other' if row['section'] == 'fixed' else 'below'
 
 
 def _html_matrix(block):
     matrix = block.matrix
     columns, rows = matrix['columns'], matrix['rows']
+    if not rows:
+        return '<p>The hosts agree on every field: no CPU of the pool holds the profile back.</p>'
     models = []
     for column in columns:
         if models and models[-1][0] == column['model']:
@@ -133,16 +148,18 @@ def _html_matrix(block):
             models.append([column['model'], 1])
     parts = [
         '<p class="legend">A column is a kind of CPU of the pool (its hosts are listed below the table), grouped by '
-        'model; a row is a field the hosts differ on, with the value the profile gives the guest. '
-        '<span class="best">%s</span> has the best value any host has, <span class="below">%s</span> does not: '
-        'that CPU is why the profile is below the best (for a vulnerability flag, it has the bug). Values are what '
-        'each host offers, before the policies and toggles of the profile.</p>' % (FLAG_MARKS[1], FLAG_MARKS[0]),
+        'model; a row is a field the hosts differ on, with the value the profile gives the guest first. A cell is what '
+        'that CPU offers, before the policies and toggles of the profile: %s the bit is set, %s it is not, a number is '
+        'the field\'s value. <span class="best">Green</span>: the best value any host has. <span class="below">Red, '
+        'striped</span>: below it, so that CPU holds the profile back (for a vulnerability flag the best is the flag '
+        'clear, so a red %s is a CPU with the bug). Where a policy or toggle set the profile\'s value, the other values '
+        'are <span class="other">grey</span>: no host is to blame.</p>' % (FLAG_MARKS[1], FLAG_MARKS[0], FLAG_MARKS[1]),
         '<div class="scroll matrix-frame"><table class="matrix" id="feature-matrix"><thead>',
         '<tr><th rowspan="2" class="corner">field</th><th rowspan="2" class="profile">profile</th>%s</tr>' % ''.join(
             '<th colspan="%d" class="model"><span>%s</span></th>' % (span, html_text.escape(model)) for model, span in models),
         '<tr class="cpus">%s</tr></thead><tbody>' % ''.join(
             '<th class="cpu" title="%s"><a href="#cpu-%d">C%d</a><br>%d</th>' % (
-                html_text.escape(', '.join(column['hosts'][:COLUMN_HOSTS_SHOWN]), quote=True), number, number,
+                html_text.escape(_column_hosts(column['hosts']), quote=True), number, number,
                 len(column['hosts'])) for number, column in enumerate(columns, 1)),
     ]
     for section, title in block.section_titles.items():
@@ -155,17 +172,17 @@ def _html_matrix(block):
             parts.append('<tr><th class="field" title="%s"><code>%s</code></th><td class="profile">%s</td>%s</tr>' % (
                 html_text.escape(row['location'], quote=True), html_text.escape(row['name']),
                 _matrix_value(row, row['profile']), ''.join(
-                    '<td class="%s">%s</td>' % ('best' if value == row['best'] else 'below', _matrix_value(row, value))
-                    for value in row['values'])))
+                    '<td class="%s">%s</td>' % (_cell_class(row, value), _matrix_value(row, value)) for value in row['values'])))
     parts.append('</tbody></table></div>')
     parts.append('<ol class="columns">%s</ol>' % ''.join(
-        '<li id="cpu-%d"><b>C%d</b>, %s: %d hosts: %s</li>' % (
-            number, number, html_text.escape(column['model']), len(column['hosts']), _column_hosts(column['hosts']))
-        for number, column in enumerate(columns, 1)))
+        '<li id="cpu-%d"><b>C%d</b>, %s: %s: %s</li>' % (
+            number, number, html_text.escape(column['model']), _hosts_count(len(column['hosts'])),
+            html_text.escape(_column_hosts(column['hosts']))) for number, column in enumerate(columns, 1)))
     left_out = matrix['left_out']
     if left_out['columns']:
-        parts.append('<p class="left-out">%d more kinds of CPU (%d hosts) are not shown: a table of them would not '
-                     'be read. Split the pool first (playbooks/plan_pools.yml).</p>' % (left_out['columns'], left_out['hosts']))
+        parts.append('<p class="left-out">%d more kinds of CPU (%s) are not shown; every row shows the largest CPU '
+                     'below its best. A table of them all would not be read: split the pool first '
+                     '(playbooks/plan_pools.yml).</p>' % (left_out['columns'], _hosts_count(left_out['hosts'])))
     return ''.join(parts)
 
 
@@ -188,7 +205,12 @@ nav ul { columns: 3; } nav li { margin: 0.1em 0; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid #d0d0d0; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
 thead th { background: #f0f0f0; }
-.matrix-frame { max-height: 80vh; border: 1px solid #d0d0d0; }
+.matrix-frame { max-height: 80vh; width: fit-content; border: 1px solid #d0d0d0; }
+/* Separate borders: collapsed ones are not drawn on sticky cells. */
+table.matrix { border-collapse: separate; border-spacing: 0; }
+table.matrix th, table.matrix td { border-width: 0 1px 1px 0; }
+/* Whole-pixel rows: sticky cells on fractional offsets lose their borders. */
+table.matrix { line-height: 20px; } table.matrix code { font-size: 13px; }
 table.matrix td, table.matrix th.cpu { text-align: center; min-width: 2.4em; }
 table.matrix tr.cpus th { position: sticky; top: 0; z-index: 2; }
 table.matrix th.model { vertical-align: bottom; height: 14em; }
@@ -200,7 +222,11 @@ table.matrix th.corner { z-index: 3; }
 table.matrix tr.section th { background: #e4e8f0; text-align: left; }
 td.profile { font-weight: bold; background: #fff; }
 .best { background: #d3ecd5; color: #14521c; }
-.below { background: #f6cccc; color: #7a1010; font-weight: bold; }
+/* Stripes as well as colour: the two must differ for readers who do not see red and green apart. */
+.below { background: #f6cccc repeating-linear-gradient(135deg, transparent 0 4px, rgba(122, 16, 16, 0.14) 4px 6px);
+         color: #7a1010; font-weight: bold; }
+.other { background: #e6e6e6; color: #333; }
+@media print { .matrix-frame { max-height: none; overflow: visible; } }
 ol.columns li { margin: 0.2em 0; }
 """
 

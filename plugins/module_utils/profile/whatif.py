@@ -15,8 +15,8 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import x86_64_level
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import _strength, outcome_of
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet, check_unique_hosts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import check_requested_features, outcome_of, prepared_pool
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import check_unique_hosts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import host_baseline, merge_values, register_rules
 
@@ -79,14 +79,9 @@ def what_if(hosts, name, leave=None, join=(), features=(), policies=None, target
     with identical twins gains nothing alone: its entry names the group, whose leaving together is
     what is reported, and says so."""
     check_unique_hosts(hosts)
-    fleet = Fleet(target_host)
-    for host, facts in hosts:
-        fleet.add(host, facts)
+    fleet, cluster, _target, identity = prepared_pool(hosts, target_host)
+    check_requested_features(fleet, cluster, identity, features, policies)
     index = field_index(fleet.vendor)
-    for host_group in fleet.distinct.values():
-        host_group.hosts.sort()
-    cluster = fleet.cluster()
-    _target, identity = fleet.choose_target(_strength(index))
     outcome_at = outcome_of(fleet.vendor, features, policies)
     base = outcome_at(cluster, identity)
     result = {'name': name, 'vendor': fleet.cpu_vendor, 'hosts': len(fleet.provenance),

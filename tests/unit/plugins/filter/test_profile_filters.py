@@ -50,7 +50,20 @@ def test_profile_html_refuses_a_matrix_of_another_profile_or_a_broken_one(pool, 
         FILTERS['profile_html'](profile, ['not', 'a', 'matrix'])
     broken = copy.deepcopy(matrix)
     del broken['rows'][0]['values']
-    with pytest.raises(AnsibleFilterError, match=r"the matrix given is malformed \(KeyError: 'values'\): pass what"):
+    with pytest.raises(AnsibleFilterError, match=r"the matrix given is malformed: row 0 must be \{name, location, section "
+                                                 r"\(one of lowered, raised, fixed\), flag, profile, best, values: "
+                                                 r"\[numbers\]\}; pass what"):
         FILTERS['profile_html'](profile, broken)
+    short = copy.deepcopy(matrix)
+    short['rows'][1]['values'].pop()
+    with pytest.raises(AnsibleFilterError, match=r"malformed: row %s has %d values for %d columns" % (
+            short['rows'][1]['name'], len(short['columns']) - 1, len(short['columns']))):
+        FILTERS['profile_html'](profile, short)
+    for change in (lambda m: m['columns'][0].update(hosts='abc'), lambda m: m['rows'][0].update(section='elsewhere'),
+                   lambda m: m['columns'][0].update(model=None), lambda m: m.pop('left_out')):
+        odd = copy.deepcopy(matrix)
+        change(odd)
+        with pytest.raises(AnsibleFilterError, match=r'^vmcpu\.profiles\.profile_html: the matrix given is malformed: '):
+            FILTERS['profile_html'](profile, odd)
     with pytest.raises(AnsibleFilterError, match=r'^vmcpu\.profiles\.profile_html: the profile given to profile_html'):
         FILTERS['profile_html']({'name': 'x'}, matrix)

@@ -4,6 +4,7 @@
 identical hosts and vendors kept apart as promised, the plan measured against the best split found
 by trying every partition of a small fleet, and the bad inputs by message."""
 
+import copy
 import re
 
 import pytest
@@ -99,8 +100,9 @@ def test_min_pool_size_keeps_every_pool_that_large(fleet):
 @pytest.mark.parametrize('options, message', [
     (dict(pools=1), r'^pools=1 is too few: 2 pools are left whose hosts cannot share a profile \(another CPU vendor, or '
                     r'fields that must be equal differ\): .+ \((AuthenticAMD|GenuineIntel)\); .+ \((AuthenticAMD|GenuineIntel)\)\.$'),
-    (dict(pools=40), r'^pools=40, but the fleet has \d+ distinct CPUs \(.+\): identical hosts always share a pool, so at '
-                     r'most \d+ pools\.$'),
+    (dict(pools=40), r'^pools=40, but the fleet has \d+ distinct CPUs \(.+\): identical hosts always share a pool, and '
+                     r'so do CPUs that keep the same features, so at most \d+ pools\.$'),
+    (dict(min_pool_size=40), r'^min_pool_size=40, but the fleet has \d+ hosts: even one pool of them all is smaller\.$'),
     (dict(pools=0), r'^pools must be a whole number of at least 1, got 0\.$'),
     (dict(pools='2'), r"^pools must be a whole number of at least 1, got '2'\.$"),
     (dict(), r'^give either pools \(how many\) or min_pool_size \(hosts per pool at least\), not neither\.$'),
@@ -117,3 +119,20 @@ def test_bad_plans_are_refused_by_message(fleet, options, message):
 def test_a_host_named_twice_is_refused(fleet):
     with pytest.raises(VmcpuError, match=r'^host\(s\) %s given more than once\.$' % re.escape(fleet[0][0])):
         plan_pools(fleet + [(fleet[0][0], fleet[1][1])], 'fleet', pools=2)
+
+
+def test_cpus_that_keep_the_same_features_start_as_one_pool(fleet):
+    """Two CPUs that differ only in their physical address width are two distinct CPUs, but keep the
+    same features: splitting them keeps nothing more, so they are one pool from the start."""
+    name, facts = fleet[0]
+    narrower = copy.deepcopy(facts)
+    for group in narrower['raw_cpuid']['groups']:
+        for entry in group['cpuid']:
+            if entry['leaf'] == '0x80000008':
+                entry['eax'] = '0x%08x' % (int(entry['eax'], 16) - 1)
+    hosts = [(name, facts), (name + '-narrower', narrower)]
+    plan = plan_pools(hosts, 'pair', pools=1)
+    assert plan['distinct_cpus'] == 2 and [pool['hosts'] for pool in plan['pools']] == [sorted(h for h, _f in hosts)]
+    with pytest.raises(VmcpuError, match=r'^pools=2, but the fleet has 2 distinct CPUs, which keep 1 different sets of '
+                                         r'features and equal fields \('):
+        plan_pools(hosts, 'pair', pools=2)

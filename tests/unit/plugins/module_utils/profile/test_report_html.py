@@ -43,6 +43,8 @@ PROBE = r"""
     frameHeight: frame.getBoundingClientRect().height,
     frameScrolls: frame.scrollWidth > frame.clientWidth,
     stickyField: getComputedStyle(table.querySelector('th.field')).position,
+    elements: ['script', 'img', 'iframe', 'object', 'link'].map(tag => [tag, document.getElementsByTagName(tag).length]),
+    columnLists: all('ol.columns li').map(li => li.textContent),
   };
   const probe = document.createElement('pre');
   probe.id = 'vmcpu-probe';
@@ -68,6 +70,20 @@ def _run_chromium(chromium, profile_dir, window, *arguments):
     return subprocess.run(command, capture_output=True, text=True, timeout=180, check=True).stdout
 
 
+# Host names that would be markup, if the page did not escape them.
+HOSTILE_NAMES = ('<img src=x onerror=alert(1)>', '<script>alert(2)</script>', 'q"uo\'te&amp;')
+
+
+def _probed(chromium, folder, page):
+    """What the probe saw of ``page`` in Chromium."""
+    probed = folder / 'probed.html'
+    probed.write_text(page.replace('</body>', PROBE + '</body>'), encoding='utf-8')
+    dom = _run_chromium(chromium, folder / 'chromium', PROBE_WINDOW, '--dump-dom', probed.as_uri())
+    seen = re.search(r'<pre id="vmcpu-probe">(.*?)</pre>', dom, re.S)
+    assert seen, 'the probe did not run; Chromium printed:\n%s' % dom[-2000:]
+    return json.loads(html.unescape(seen.group(1)))
+
+
 @pytest.fixture(scope='module')
 def report(xeon_generations, tmp_path_factory, chromium):
     """A Xeon pool with six identical hosts more, its profile, matrix, page and what Chromium saw of it."""
@@ -77,13 +93,22 @@ def report(xeon_generations, tmp_path_factory, chromium):
     matrix = feature_matrix(profile, hosts)
     page = profile_html(profile, None, matrix)
     folder = tmp_path_factory.mktemp('html-report')
-    probed = folder / 'probed.html'
-    probed.write_text(page.replace('</body>', PROBE + '</body>'), encoding='utf-8')
-    dom = _run_chromium(chromium, folder / 'chromium', PROBE_WINDOW, '--dump-dom', probed.as_uri())
-    seen = re.search(r'<pre id="vmcpu-probe">(.*?)</pre>', dom, re.S)
-    assert seen, 'the probe did not run; Chromium printed:\n%s' % dom[-2000:]
     return {'profile': profile, 'matrix': matrix, 'page': page, 'folder': folder,
-            'seen': json.loads(html.unescape(seen.group(1)))}
+            'seen': _probed(chromium, folder, page)}
+
+
+def test_host_names_that_look_like_markup_are_text(xeon_generations, tmp_path, chromium):
+    hosts = [(name, facts) for name, (_old, facts) in zip(HOSTILE_NAMES, xeon_generations)]
+    profile = build_profile(hosts, 'fleet')
+    seen = _probed(chromium, tmp_path, profile_html(profile, None, feature_matrix(profile, hosts)))
+    assert dict(seen['elements']) == {'script': 1, 'img': 0, 'iframe': 0, 'object': 0, 'link': 0}    # the probe's own
+    assert all(any(name in text for text in seen['columnLists']) for name in HOSTILE_NAMES)
+
+
+def test_a_pool_whose_hosts_agree_says_so_instead_of_an_empty_table(xeon_generations):
+    profile = build_profile(xeon_generations[:1], 'one')
+    page = profile_html(profile, None, feature_matrix(profile, xeon_generations[:1]))
+    assert 'The hosts agree on every field' in page and 'id="feature-matrix"' not in page
 
 
 def test_the_page_is_self_contained(report):
@@ -102,12 +127,17 @@ def test_the_matrix_chromium_lays_out_is_the_matrix(report):
     colours = {}
     for row, shown in zip(matrix['rows'], seen['rows']):
         for value, (kind, text, colour) in zip(row['values'], shown['cells']):
-            assert kind == ('best' if value == row['best'] else 'below'), row['name']
-            assert text == ({1: '\u2713', 0: '\u00b7'}[value] if row['flag'] else str(value)), row['name']
+            # Below the best is a CPU to blame, but not where a policy or toggle set the value.
+            expected = 'best' if value == row['best'] else 'other' if row['section'] == 'fixed' else 'below'
+            assert kind == expected, row['name']
+            assert text == ({1: '\u2713', 0: '\u2013'}[value] if row['flag'] else str(value)), row['name']
             colours.setdefault(kind, set()).add(colour)
-    # Every cell of a kind is painted alike, the two kinds differently, none left transparent.
-    assert {kind: len(found) for kind, found in colours.items()} == {'best': 1, 'below': 1}
-    assert colours['best'] != colours['below'] and 'rgba(0, 0, 0, 0)' not in colours['best'] | colours['below']
+    # Every cell of a kind is painted alike, the kinds differently, none left transparent ("other"
+    # only where a policy set a field the hosts differ on, which some pools have not).
+    assert {'best', 'below'} <= set(colours) <= {'best', 'below', 'other'}
+    assert all(len(found) == 1 for found in colours.values()), colours
+    painted = [found.pop() for found in colours.values()]
+    assert len(set(painted)) == len(painted) and 'rgba(0, 0, 0, 0)' not in painted
 
 
 def test_the_page_says_what_the_summary_and_the_markdown_say(report):

@@ -126,3 +126,21 @@ def test_a_host_named_twice_is_refused(xeons):
     (name, facts), (_other, other_facts) = sorted(xeons.items())[:2]
     with pytest.raises(VmcpuError, match=r'^host\(s\) %s given more than once\.$' % name):
         what_if([(name, facts), (name, other_facts)], 'pool')
+
+
+def test_a_feature_requested_that_some_host_lacks_is_refused_as_for_the_profile(xeons):
+    """+feature keeps a feature off by default only when every host has it: what_if asks about a
+    profile that could be made, so it refuses what build_profile refuses, with its message."""
+    hosts = sorted(xeons.items())
+    requested = message = None
+    for feature in ('+rtm', '+hle', '+invtsc', '+mpx'):
+        try:
+            build_profile(hosts, 'pool', features=[feature])
+        except VmcpuError as exc:
+            requested, message = feature, str(exc)
+            break
+    assert requested, 'every host has each of the features tried: the test proves nothing'
+    assert 'is requested but these hosts lack it' in message
+    with pytest.raises(VmcpuError) as raised:
+        what_if(hosts, 'pool', features=[requested])
+    assert str(raised.value) == message

@@ -47,7 +47,7 @@ def why_missing(profile, field_name, index):
     return 'no host of the pool has it'
 
 
-def _available(profile, index):
+def offered_by_every_host(profile, index):
     """Our field names every host of the pool offers: kept, off by the default policy alone, or set
     by the VMM itself (``hypervisor``)."""
     return set(profile['features']) | {name for name, reason in profile['disabled'].items()
@@ -89,7 +89,7 @@ def qemu_models(profile, models=None):
     fields_by_property = {}
     for f in index.by_name.values():
         fields_by_property.setdefault(qemu_property(f), []).append(f.name)
-    available = {qemu_property(index.by_name[name]) for name in _available(profile, index)}
+    available = {qemu_property(index.by_name[name]) for name in offered_by_every_host(profile, index)}
     fitting, misses, terms_of = [], [], {}
     for name, model in models.items():
         if model[0] != profile['vendor']:
@@ -111,7 +111,7 @@ def libvirt_models(profile, cpu_map_dir=CPU_MAP_DIR):
     fields_by_name = {}
     for f in inputs.table.values():
         fields_by_name.setdefault(f.libvirt_name, []).append(f.name)
-    available = {inputs.table[name].libvirt_name for name in _available(profile, field_index(VENDOR_IDS[profile['vendor']]))}
+    available = {inputs.table[name].libvirt_name for name in offered_by_every_host(profile, field_index(VENDOR_IDS[profile['vendor']]))}
     fitting, misses, lines_of = [], [], {}
     for model in inputs.candidates:
         require, disable = model_lines(inputs, model)
@@ -131,7 +131,7 @@ def bundled_fits(profile, bundled):
     """Which of the ``bundled`` profiles (``{name: profile}``) of the same vendor the pool can run:
     every feature they keep, every host of the pool offers."""
     fitting, misses = [], []
-    available = _available(profile, field_index(VENDOR_IDS[profile['vendor']]))
+    available = offered_by_every_host(profile, field_index(VENDOR_IDS[profile['vendor']]))
     for name, other in sorted(bundled.items()):
         if other.get('vendor') != profile['vendor'] or name == profile['name']:
             continue

@@ -10,6 +10,7 @@ deployed profile ``<name>.json``:
 - ``libvirt``: ``<name>.libvirt.xml`` (the guest ``<cpu>`` element, from the libvirt CPU map in
   ``libvirt_cpu_map``) and, when the profile fixes the CPU's identity or leaf ranges,
   ``<name>.libvirt-qemu.xml`` (the ``<qemu:commandline>`` element that sets them);
+- ``opennebula``: ``<name>.opennebula`` (the ``CPU_MODEL`` attribute of a VM template, one line);
 - ``qemu``: ``<name>.qemu-cpu`` (the ``-cpu`` argument, one line).
 
 One function so that the role converts the profile once, on the controller, before any host is
@@ -23,6 +24,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hyperv
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
     firecracker_overrides, firecracker_warning, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 
 
@@ -53,6 +55,11 @@ def _libvirt(profile, options):
     return files, exported.warning()
 
 
+def _opennebula(profile, options):
+    exported = to_opennebula(profile, options.get('libvirt_cpu_map') or CPU_MAP_DIR)
+    return {'opennebula': exported.attribute + '\n'}, exported.warning()
+
+
 def _qemu(profile, options):
     exported = to_qemu_cpu(profile)
     return {'qemu-cpu': exported.argument + '\n'}, exported.warning()
@@ -62,6 +69,7 @@ EXPORTERS = {
     'cloud_hypervisor': _cloud_hypervisor,
     'firecracker': _firecracker,
     'libvirt': _libvirt,
+    'opennebula': _opennebula,
     'qemu': _qemu,
 }
 

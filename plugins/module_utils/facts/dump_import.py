@@ -310,7 +310,8 @@ def _parse_aida64(path, lines):
         if cpu_line is not None:
             if section == 'cpuid':
                 current.closed = True
-            section, current = 'cpuid', _cpu_ledger(path, cpus, cpu_line, number)
+            # From the first header on, headers number the CPUs, not the leaf-0 lines.
+            section, current, headerless = 'cpuid', _cpu_ledger(path, cpus, cpu_line, number), False
             continue
         msr_line = _AIDA_MSR_LINE.match(text) if section in (None, 'cpuid', 'msr') else None
         if msr_line:
@@ -328,6 +329,7 @@ def _parse_aida64(path, lines):
                 break
             title = _AIDA_HEADER.match(text).group(1)
             section, current = _aida_section(path, cpus, msr_sections, title, number)
+            headerless = False
             continue
         if section == 'cpuid':
             _aida_cpuid_line(path, current, number, text)
@@ -356,10 +358,13 @@ def _parse_aida64(path, lines):
                                     "has (a report pieced together from two machines?)" % (len(listed), _cpu_ranges(unlisted)),
                               cpus[unlisted[0]].start_line)
     # AIDA64 dumps every logical CPU it sees, and its All CPUs list says which those were (Windows may
-    # show it fewer). Without the list, fewer CPUs than one package holds means the file was cut.
+    # show it fewer). Without the list, fewer CPUs than one package holds means the file was cut. CPUs
+    # copied without headers were picked by hand: one is a sample of the CPU, several a partial set.
     samples = msr_sections[min(msr_sections)] if msr_sections else {}
     msrs = {index: values.pop() for index, values in samples.items() if len(values) == 1}
-    return cpus, msrs, None if listed or headerless else 'refuse'
+    if headerless:
+        return cpus, msrs, 'warn' if len(cpus) > 1 else None
+    return cpus, msrs, None if listed else 'refuse'
 
 
 def _aida_cpu_line(text):

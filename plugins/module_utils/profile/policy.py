@@ -16,7 +16,7 @@ Names are ours or QEMU's; unknown names fail with suggestions.
 import difflib
 from collections import namedtuple
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind, Policy
 
 # policy, static value, whether every host must have the field ('+'), and where it came from.
@@ -50,6 +50,11 @@ def _parse_policy(f, text):
 
 def parse_adjustments(index, features=(), policies=None):
     """``{field name: Adjustment}`` from a profile's toggles and policy overrides."""
+    if not isinstance(features or (), (list, tuple)):
+        raise VmcpuError('features must be a list of toggles such as [-avx512f, +rtm], got %s.' % kind_of(features))
+    if not isinstance(policies or {}, dict):
+        raise VmcpuError('policies must be a mapping of field to policy such as {invtsc: inherit}, got %s.'
+                         % kind_of(policies))
     adjustments = {}
     for item in features or ():
         text = str(item).strip()

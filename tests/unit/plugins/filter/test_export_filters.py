@@ -13,6 +13,7 @@ from ansible_collections.vmcpu.profiles.plugins.filter.exports import FilterModu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import reported_subleaves, to_firecracker
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import cpu_properties
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
@@ -65,6 +66,27 @@ def test_libvirt_filter_warns_and_refuses_by_message(collection_root, capfd, tmp
         to_xml(profile, element='domain')
     with pytest.raises(AnsibleFilterError, match='to_libvirt_xml: profile \\(not a mapping\\): expected a profile'):
         to_xml('nope')
+
+
+def test_opennebula_filter_warns_and_refuses_by_message(collection_root, capfd, tmp_path):
+    to_opennebula_filter = FilterModule().filters()['to_opennebula']
+    profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
+    exported = to_opennebula(profile)
+    capfd.readouterr()
+    assert to_opennebula_filter(profile) == exported.attribute
+    warning = ' '.join(capfd.readouterr().err.split())
+    assert ('vmcpu.profiles.to_opennebula: profile skylake-server needs features OpenNebula cannot disable, so the guest '
+            'sees them although the profile leaves them off (every host has them, or KVM gives them to every guest): '
+            + ', '.join(exported.seen_anyway)) in warning
+    with pytest.raises(AnsibleFilterError, match=re.escape(
+            ('to_opennebula: profile skylake-server: libvirt CPU map not found (no %s/index.xml): install the ' +
+             'Debian package libvirt0') % tmp_path)):
+        to_opennebula_filter(profile, cpu_map_dir=str(tmp_path))
+    with pytest.raises(AnsibleFilterError, match='to_opennebula: profile skylake-server: cpu_map_dir must be a directory '
+                                                 'path, got a list'):
+        to_opennebula_filter(profile, cpu_map_dir=['/usr'])
+    with pytest.raises(AnsibleFilterError, match='to_opennebula: profile \\(not a mapping\\): expected a profile'):
+        to_opennebula_filter('nope')
 
 
 def test_qemu_filter_warns_and_refuses_by_message(collection_root, monkeypatch):

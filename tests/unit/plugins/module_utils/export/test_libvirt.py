@@ -19,7 +19,9 @@ the real dumps in ``../shared``:
   has no XML for, with the same values;
 - the warned names are exactly the kept features without a name in the installed CPU map;
 - the chosen model needs no more lines than any other model of the vendor, counted on libvirt's own
-  expansion of every model.
+  expansion of every model;
+- the OpenNebula export, which has require lines only, gives the guest the kept features plus exactly
+  those its warning names.
 
 Skipped when ``../shared``, ``virsh``, ``virt-xml-validate`` or libvirt's CPU map is missing.
 """
@@ -36,6 +38,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import (
     CPU_MAP_DIR, LIBVIRT_VENDORS, QEMU_NAMESPACE, VMM_SET_FEATURES, read_cpu_map, to_libvirt_xml,
 )
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import KVM_TURNS_OFF, KVM_TURNS_ON, to_opennebula
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import ACCELERATOR_DEFAULTS, cpu_properties
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
@@ -300,3 +303,45 @@ def test_bad_cpu_maps(tmp_path):
     (tmp_path / 'index.xml').write_text("<cpus><arch name='x86'><include filename='gone.xml'/></arch></cpus>")
     with pytest.raises(VmcpuError, match='gone.xml cannot be read'):
         read_cpu_map(str(tmp_path))
+
+
+def test_opennebula_cpu_model_gives_the_guest_the_profile(cases, cpu_map_names, virsh, generator, tmp_path):
+    """OpenNebula makes of CPU_MODEL a custom model with require lines only: libvirt's expansion of the
+    model plus FEATURES, and what QEMU turns on for the model, must hold every kept feature, and
+    anything more must be what the warning names - features every host has that the profile leaves
+    off by default policy, or that KVM gives every guest - or what KVM turns off anyway."""
+    for profile, _libvirt in cases:
+        try:
+            exported = to_opennebula(profile)
+        except VmcpuError as exc:
+            # Only when every model has a feature the guest must not see.
+            assert 'OpenNebula cannot disable features' in str(exc), profile['name']
+            continue
+        assert exported.attribute == 'CPU_MODEL = [ MODEL = "%s"%s ]' % (
+            exported.model, ', FEATURES = "%s"' % ','.join(exported.features) if exported.features else '')
+        vendor = LIBVIRT_VENDORS[profile['vendor']]
+        model = _expand(virsh, tmp_path, exported.model, vendor)
+        assert not model & set(exported.features) - KVM_TURNS_OFF, (profile['name'], 'required although the model has it')
+        # KVM turns some features off in every guest unless they are asked for (QEMU's kvm_default_props).
+        guest = (_expand(virsh, tmp_path, exported.model, vendor, exported.features)
+                 | _qemu_expansion(generator, exported.model, profile['vendor'], cpu_map_names)) - (
+            KVM_TURNS_OFF - set(exported.features))
+        named, unnamed = _kept(profile, cpu_map_names)
+        assert named <= guest, (profile['name'], sorted(named - guest))
+        extra = guest - named - set(VMM_SET_FEATURES) - _left_to_host(profile)
+        assert extra == set(exported.seen_anyway), (profile['name'], sorted(extra ^ set(exported.seen_anyway)))
+        table = field_index(VENDOR_IDS[profile['vendor']]).by_name
+        default_off = {table[name].libvirt_name for name, reason in profile['disabled'].items()
+                       if reason.startswith('disabled by default policy')}
+        assert extra <= default_off | KVM_TURNS_ON, (profile['name'], sorted(extra - default_off))
+        assert exported.unnamed == unnamed, profile['name']
+
+
+def test_opennebula_refuses_a_profile_no_model_fits(export_cases):
+    """A toggle that turns off a feature every model has (sse2 is in every x86-64 model): OpenNebula
+    cannot disable it, so no model fits."""
+    profile, hosts = export_cases[0]
+    toggled = build_profile(hosts, 'no-sse3', features=['-pni'])
+    with pytest.raises(VmcpuError, match=r'^profile no-sse3: every \w+ model of the libvirt CPU map .+ has a feature the '
+                                         r'profile turns off or some host lacks, and OpenNebula cannot disable features\.$'):
+        to_opennebula(toggled)

@@ -66,7 +66,7 @@ def test_no_vmm_no_files(profile):
 
 
 def test_unknown_vmm_is_refused_before_anything_is_converted(profile):
-    with pytest.raises(VmcpuError, match=r'no export for hyperv, vbox; known VMMs: cloud_hypervisor, firecracker, libvirt, qemu\.'):
+    with pytest.raises(VmcpuError, match=r'no export for hyperv, vbox; known VMMs: cloud_hypervisor, firecracker, libvirt, opennebula, qemu\.'):
         vmm_files(profile, ['cloud_hypervisor', 'vbox', 'hyperv'])
 
 

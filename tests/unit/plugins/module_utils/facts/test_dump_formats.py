@@ -387,3 +387,26 @@ def test_aida64_line_variants_of_old_reports(tmp_path):
     path.write_text('Group: 0x00 Affinity mask: 0x0000000000000000\n' + _aida_body(0))
     # A mask without a bit names no CPU.
     assert ":1: unknown dump format, the file starts with 'Group: 0x00 Affinity mask: 0x0000000000000000'; accepted" in _error(path)
+
+
+def test_aida64_cpu_copied_without_header_then_headed_ones(tmp_path):
+    """Once headers appear, they number the CPUs: a leaf-0 line under 'CPU 1:' is CPU 1's, not a
+    CPU of its own."""
+    path = tmp_path / 'cpuid.txt'
+    path.write_text(_aida_body(0) + 'CPU 1:\n' + _aida_body(1) + 'CPU 2:\n' + _aida_body(2))
+    dump = load_dump(path)
+    assert sorted(dump.cpus) == [0, 1, 2]
+    assert [dump.cpus[cpu][(1, 0)][1] >> 24 for cpu in (0, 1, 2)] == [0, 1, 2]
+
+
+def test_aida64_cpus_copied_without_headers_short_of_a_package_warn(shared_dir, tmp_path):
+    """One CPU copied alone is a sample; several are a partial set, which a warning names."""
+    text = _file(shared_dir, HYBRID_TEXT).read_text()
+    first = text[text.index('CPUID 00000000'):text.index('------[ CPUID Registers / Logical CPU #1 ]')]
+    path = tmp_path / 'copied.txt'
+    path.write_text(first)
+    assert load_dump(path).warnings == []
+    path.write_text(first + first)
+    dump = load_dump(path)
+    assert sorted(dump.cpus) == [0, 1]
+    assert 'counts 20 logical CPUs in a package, but the dump has 2 (CPU #2-19 missing)' in dump.warnings[0]

@@ -201,6 +201,8 @@ def test_policy_overrides_change_the_contract_and_are_recorded(real_dump_facts):
     ((), {'avx2x': 'inherit'}, "unknown feature 'avx2x' in policies; did you mean avx2"),
     (('-avx2',), {'avx2': 'inherit'}, 'avx2 is set both in features and in policies; use one of them.'),
     ((), {'initial_apic_id': 'inherit'}, 'policies: initial_apic_id is a vmm field, which hosts do not merge'),
+    ((), ['avx2'], 'policies must be a mapping of field to policy such as {invtsc: inherit}, got a list.'),
+    ('-avx2', {}, 'features must be a list of toggles such as [-avx512f, +rtm], got a string.'),
 ])
 def test_bad_policy_overrides_are_refused(real_dump_facts, features, policies, message):
     with pytest.raises(VmcpuError) as error:

@@ -55,7 +55,8 @@ Why this shape:
   well; else the guest would get them, or ``check='full'`` would refuse to start it. Models that QEMU
   does not have (libvirt still lists ``Icelake-Client``, which QEMU 7.1 removed) are no candidates.
 - Features, by the field table's libvirt name (``Field.libvirt_name``; the mapping lives there only):
-  every feature the profile keeps is on (required when the model lacks it); every feature of the model
+  every feature the profile keeps is on (required when the model lacks it, or when KVM turns it off in
+  every guest, ``KVM_TURNS_OFF``: a kept ``svm`` is required on EPYC too); every feature of the model
   that the profile does not keep is disabled, including model features that are no field of ours
   (the profile zeroes unknown bits). A field whose bit the profile leaves to the host or the VMM (its
   register or MSR is listed with mask 0 there: kind vmm, policy passthrough) gets no line; the model
@@ -91,6 +92,10 @@ CPU_MAP_PACKAGE = 'libvirt0'
 LIBVIRT_VENDORS = {'GenuineIntel': 'Intel', 'AuthenticAMD': 'AMD', 'HygonGenuine': 'Hygon'}
 # Features QEMU sets in every guest whatever the model (the profile leaves them to the VMM).
 VMM_SET_FEATURES = ('hypervisor',)
+# What KVM turns off in every guest whatever the model has (QEMU's kvm_default_props: svm=off, which
+# takes its sub-features with it, acpi=off, monitor=off), by libvirt's names: a kept one is required
+# even where the model has it (nested svm), and a model having them gives the guest nothing.
+KVM_TURNS_OFF = frozenset(('acpi', 'monitor', 'svm', 'npt', 'nrip-save', 'svme-addr-chk'))
 QEMU_NAMESPACE = 'http://libvirt.org/schemas/domain/qemu/1.0'
 # QEMU's type that every x86 CPU model derives from: a -global for it applies to any model.
 QEMU_CPU_TYPE = 'x86_64-cpu'
@@ -293,7 +298,7 @@ def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
     turns on for each model name (``qemu_model_features()`` by default)."""
     inputs = libvirt_inputs(profile, cpu_map_dir, qemu_models)
     model, require, disable = _choose(inputs)
-    require = sorted(set(require) | (set(VMM_SET_FEATURES) & inputs.cpu_map.features))
+    require = sorted(set(require) | (set(VMM_SET_FEATURES) & inputs.cpu_map.features) | (inputs.wanted & KVM_TURNS_OFF))
     phys_bits = phys_addr_bits(profile)
     commandline, not_carried = _commandline(profile)
     return LibvirtCpu(_xml(model.name, inputs.vendor, phys_bits, require, disable), commandline, model.name,

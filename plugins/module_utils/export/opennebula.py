@@ -21,17 +21,15 @@ from collections import namedtuple
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import (
-    CPU_MAP_DIR, VMM_SET_FEATURES, libvirt_inputs, model_lines)
+    CPU_MAP_DIR, KVM_TURNS_OFF, VMM_SET_FEATURES, libvirt_inputs, model_lines)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.named_models import offered_by_every_host
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import cpu_properties
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 
 
-# What KVM sets in every guest whatever the model (QEMU's kvm_default_props), by libvirt's names: off
-# (svm=off takes its sub-features with it), so a model having them costs nothing; and on (x2apic, which
-# KVM emulates), so the guest sees them on every host of the pool, whatever the profile says.
-KVM_TURNS_OFF = frozenset(('acpi', 'monitor', 'svm', 'npt', 'nrip-save', 'svme-addr-chk'))
+# What KVM turns on in every guest whatever the model (QEMU's kvm_default_props; x2apic, which KVM
+# emulates), by libvirt's names: the guest sees them on every host of the pool, whatever the profile says.
 KVM_TURNS_ON = frozenset(('x2apic',))
 
 
@@ -81,7 +79,7 @@ def to_opennebula(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
                          'or some host lacks, and OpenNebula cannot disable features.'
                          % (profile.get('name', '(unnamed)'), inputs.vendor, cpu_map_dir))
     _rank, model, require, disable = best
-    # What KVM turns off in every guest must be asked for even where the model has it (nested svm).
+    # What KVM turns off in every guest is asked for even where the model has it (nested svm).
     features = sorted(set(require) | (set(VMM_SET_FEATURES) & inputs.cpu_map.features) | (inputs.wanted & KVM_TURNS_OFF))
     not_carried = sorted(name for name, _value in cpu_properties(profile))
     return OpenNebulaCpu(_attribute(model, features), model, features, disable, inputs.unnamed, not_carried)

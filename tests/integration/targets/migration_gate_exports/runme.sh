@@ -23,7 +23,7 @@ all:
     gate_roots: $out/roots
     migration_gate_root: "{{ gate_roots }}/{{ inventory_hostname }}"
     migration_gate_profile: $profile
-    migration_gate_vmms: [cloud_hypervisor, firecracker, libvirt, opennebula, qemu]
+    migration_gate_vmms: [cloud_hypervisor, firecracker, libvirt, qemu]
     migration_gate_config_blocks:
       - path: /etc/default/vm-guests
       - path: /etc/libvirt/qemu/guest.xml
@@ -68,13 +68,12 @@ grep -q "\[WARNING\]: vmcpu.profiles.vmm_files: qemu export of profile skylake-s
 import json, os, shlex, stat, sys
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files import vmm_files
 profile, roots = json.load(open(sys.argv[1])), sys.argv[2]
-expected, warnings = vmm_files(profile, ['cloud_hypervisor', 'firecracker', 'libvirt', 'opennebula', 'qemu'])
+expected, warnings = vmm_files(profile, ['cloud_hypervisor', 'firecracker', 'libvirt', 'qemu'])
 # Made from dumps, the profile knows no KVM MSR index: cloud-hypervisor gets no MSR file.
 assert sorted(expected) == ['skylake-server.cloud-hypervisor-cpus', 'skylake-server.cpuid.json',
                             'skylake-server.firecracker.json',
                             'skylake-server.libvirt-qemu.xml', 'skylake-server.libvirt.xml',
-                            'skylake-server.opennebula', 'skylake-server.qemu-cpu'], sorted(expected)
-assert expected['skylake-server.opennebula'].startswith('CPU_MODEL = [ MODEL = "'), expected['skylake-server.opennebula']
+                            'skylake-server.qemu-cpu'], sorted(expected)
 for host in ('skylake', 'cascadelake'):
     profiles = os.path.join(roots, host, 'etc', 'vmcpu', 'profiles')
     assert sorted(os.listdir(profiles)) == sorted(list(expected) + ['skylake-server.json']), os.listdir(profiles)
@@ -94,7 +93,6 @@ for host in ('skylake', 'cascadelake'):
                    'VMCPU_EXPORT_FIRECRACKER_JSON={p}/skylake-server.firecracker.json\n'
                    'VMCPU_EXPORT_LIBVIRT_QEMU_XML={p}/skylake-server.libvirt-qemu.xml\n'
                    'VMCPU_EXPORT_LIBVIRT_XML={p}/skylake-server.libvirt.xml\n'
-                   'VMCPU_EXPORT_OPENNEBULA={p}/skylake-server.opennebula\n'
                    'VMCPU_EXPORT_QEMU_CPU={p}/skylake-server.qemu-cpu\n'
                    'VMCPU_QEMU_CPU=%s\n'
                    'VMCPU_CLOUD_HYPERVISOR_CPUS=%s\n'

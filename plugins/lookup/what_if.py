@@ -86,9 +86,6 @@ class LookupModule(HostsLookup):
     PLUGIN = 'what_if'
 
     def answer(self, hosts, name, hostvars):
-        leave = self.get_option('leave')
-        # ansible-core 2.17 hands an empty list given through a variable over as [''].
-        leave = None if leave is None else [host for host in leave if str(host).strip()]
-        return what_if(hosts, name, leave=leave, join=collect_hosts(self.get_option('join'), hostvars=hostvars),
+        return what_if(hosts, name, leave=self.get_option('leave'), join=collect_hosts(self.get_option('join'), hostvars=hostvars),
                        features=self.get_option('features'), policies=self.get_option('policies'),
                        target_host=self.get_option('target_host'))

@@ -1,8 +1,8 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters that turn a profile into VMM configuration: cloud-hypervisor CPU profile data, a
-Firecracker custom CPU template, a libvirt guest CPU definition, an OpenNebula CPU_MODEL attribute and
-a QEMU -cpu argument. The profile
+Firecracker custom CPU template, a libvirt guest CPU definition, an OpenNebula CPU_MODEL attribute, a
+Proxmox VE custom CPU model and a QEMU -cpu argument. The profile
 is validated against its schema first; nothing is returned for a profile that is invalid or that the
 target cannot express."""
 
@@ -15,6 +15,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker 
     firecracker_overrides, firecracker_warning, reported_subleaves, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import facts_mapping
@@ -86,6 +87,18 @@ def opennebula(profile, cpu_map_dir=CPU_MAP_DIR):
     return exported.attribute
 
 
+def proxmox(profile, model_name=None):
+    try:
+        validate_profile(profile)
+        exported = to_proxmox(profile, model_name)
+    except VmcpuError as exc:
+        raise AnsibleFilterError('vmcpu.profiles.to_proxmox: profile %s: %s' % (profile_name(profile), exc)) from None
+    if exported.warning():
+        # Not an error: what the guest then sees is listed (docs/docsite/rst/vmm-exports.rst).
+        Display().warning('vmcpu.profiles.to_proxmox: profile %s %s' % (profile['name'], exported.warning()))
+    return exported.section()
+
+
 def qemu_cpu(profile):
     try:
         validate_profile(profile)
@@ -101,4 +114,5 @@ def qemu_cpu(profile):
 class FilterModule:
     def filters(self):
         return {'to_cloud_hypervisor': cloud_hypervisor, 'to_firecracker': firecracker,
-                'to_libvirt_xml': libvirt_xml, 'to_opennebula': opennebula, 'to_qemu_cpu': qemu_cpu}
+                'to_libvirt_xml': libvirt_xml, 'to_opennebula': opennebula, 'to_proxmox': proxmox,
+                'to_qemu_cpu': qemu_cpu}

@@ -67,12 +67,14 @@ def qemu_property(field):
 
 
 class QemuCpu:
-    """An exported ``-cpu`` argument: ``argument``, its base ``model``, and ``unexpressed``
-    (``{field: why}`` of the kept fields the argument cannot give the guest)."""
+    """An exported ``-cpu`` argument: ``argument``, its base ``model``, its ``feature_terms`` (the
+    ``+f``/``-f`` terms), and ``unexpressed`` (``{field: why}`` of the kept fields the argument cannot
+    give the guest)."""
 
-    def __init__(self, argument, model, unexpressed):
+    def __init__(self, argument, model, feature_terms, unexpressed):
         self.argument = argument
         self.model = model
+        self.feature_terms = feature_terms
         self.unexpressed = unexpressed
 
     def warning(self):
@@ -161,7 +163,7 @@ def to_qemu_cpu(profile, models=None, features=FEATURES, version=QEMU_VERSION):
     terms, name = choices[0][1:]
     properties, not_carried = cpu_terms(profile)
     unexpressed.update(not_carried)
-    return QemuCpu(','.join([name] + terms + properties + ['enforce']), name, dict(sorted(unexpressed.items())))
+    return QemuCpu(','.join([name] + terms + properties + ['enforce']), name, terms, dict(sorted(unexpressed.items())))
 
 
 def cpu_properties(profile):

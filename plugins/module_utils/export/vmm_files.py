@@ -11,6 +11,8 @@ deployed profile ``<name>.json``:
   ``libvirt_cpu_map``) and, when the profile fixes the CPU's identity or leaf ranges,
   ``<name>.libvirt-qemu.xml`` (the ``<qemu:commandline>`` element that sets them);
 - ``opennebula``: ``<name>.opennebula`` (the ``CPU_MODEL`` attribute of a VM template, one line);
+- ``proxmox``: ``<name>.proxmox-cpu-model`` (the custom CPU model's section of Proxmox VE's
+  ``cpu-models.conf``, named after the profile);
 - ``qemu``: ``<name>.qemu-cpu`` (the ``-cpu`` argument, one line).
 
 One function so that the role converts the profile once, on the controller, before any host is
@@ -25,6 +27,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker 
     firecracker_overrides, firecracker_warning, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 
 
@@ -60,6 +63,11 @@ def _opennebula(profile, options):
     return {'opennebula': exported.attribute + '\n'}, exported.warning()
 
 
+def _proxmox(profile, options):
+    exported = to_proxmox(profile)
+    return {'proxmox-cpu-model': exported.section()}, exported.warning()
+
+
 def _qemu(profile, options):
     exported = to_qemu_cpu(profile)
     return {'qemu-cpu': exported.argument + '\n'}, exported.warning()
@@ -70,6 +78,7 @@ EXPORTERS = {
     'firecracker': _firecracker,
     'libvirt': _libvirt,
     'opennebula': _opennebula,
+    'proxmox': _proxmox,
     'qemu': _qemu,
 }
 

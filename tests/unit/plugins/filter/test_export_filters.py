@@ -14,6 +14,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hyperv
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import reported_subleaves, to_firecracker
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import cpu_properties
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
@@ -87,6 +88,21 @@ def test_opennebula_filter_warns_and_refuses_by_message(collection_root, capfd, 
         to_opennebula_filter(profile, cpu_map_dir=['/usr'])
     with pytest.raises(AnsibleFilterError, match='to_opennebula: profile \\(not a mapping\\): expected a profile'):
         to_opennebula_filter('nope')
+
+
+def test_proxmox_filter_warns_and_refuses_by_message(collection_root, capfd):
+    to_proxmox_filter = FilterModule().filters()['to_proxmox']
+    profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
+    exported = to_proxmox(profile)
+    capfd.readouterr()
+    assert to_proxmox_filter(profile) == exported.section()
+    assert to_proxmox_filter(profile, model_name='fleet') == to_proxmox(profile, 'fleet').section()
+    warning = ' '.join(capfd.readouterr().err.split())
+    assert 'vmcpu.profiles.to_proxmox: profile skylake-server ' + exported.warning() in warning
+    with pytest.raises(AnsibleFilterError, match="to_proxmox: profile skylake-server: 'sky.lake' is not a name Proxmox VE"):
+        to_proxmox_filter(profile, model_name='sky.lake')
+    with pytest.raises(AnsibleFilterError, match='to_proxmox: profile \\(not a mapping\\): expected a profile'):
+        to_proxmox_filter('nope')
 
 
 def test_qemu_filter_warns_and_refuses_by_message(collection_root, monkeypatch):

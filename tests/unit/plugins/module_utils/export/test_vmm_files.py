@@ -13,6 +13,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hyperv
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
     firecracker_overrides, firecracker_warning, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files import EXPORTERS, vmm_files
 
@@ -50,6 +51,12 @@ def test_qemu_and_libvirt_files_carry_the_exports_and_their_warnings(profile):
     assert all(name in warnings['qemu'] for name in qemu.unexpressed)
 
 
+def test_proxmox_file_is_the_model_section(profile):
+    files, warnings = vmm_files(profile, ['proxmox'])
+    assert files == {'skylake-server.proxmox-cpu-model': to_proxmox(profile).section()}
+    assert warnings == {'proxmox': to_proxmox(profile).warning()}
+
+
 def test_msr_file_only_when_the_profile_knows_the_msr_index(profile):
     assert 'skylake-server.msr.json' not in vmm_files(profile, ['cloud_hypervisor'])[0]
     with_index = dict(profile, msr_index_known=True)
@@ -66,7 +73,7 @@ def test_no_vmm_no_files(profile):
 
 
 def test_unknown_vmm_is_refused_before_anything_is_converted(profile):
-    with pytest.raises(VmcpuError, match=r'no export for hyperv, vbox; known VMMs: cloud_hypervisor, firecracker, libvirt, opennebula, qemu\.'):
+    with pytest.raises(VmcpuError, match=r'no export for hyperv, vbox; known VMMs: cloud_hypervisor, firecracker, libvirt, opennebula, proxmox, qemu\.'):
         vmm_files(profile, ['cloud_hypervisor', 'vbox', 'hyperv'])
 
 

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2154  # collection_root, python and the fleet (use_fleet) are set by setup_vmcpu_env/env.sh
+# The Proxmox VE export of the role vmcpu.profiles.migration_gate: with migration_gate_vmms [proxmox]
+# and migration_gate_proxmox_cpu_models, each compatible host gets <name>.proxmox-cpu-model next to the
+# profile and the model's section in its cpu-models.conf, where the operator's other models stay byte
+# for byte; the incompatible host's file is untouched. A second run, and a run after Proxmox rewrote the
+# file the way its API does, change nothing; check mode writes nothing and diff mode shows the change; a
+# malformed file, a missing /etc/pve and a missing proxmox export are refused by message, nothing written.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=../setup_vmcpu_env/env.sh
+source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
+use_fleet
+out="$OUTPUT_DIR"
+profile="$out/profiles/skylake-server.json"
+models=/etc/pve/virtual-guest/cpu-models.conf
+cat >"$out/inventory.yml" <<INVENTORY
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: $python
+    migration_gate_root: "$out/roots/{{ inventory_hostname }}"
+    migration_gate_profile: $profile
+    migration_gate_vmms: [proxmox]
+    migration_gate_proxmox_cpu_models: $models
+  hosts:
+    skylake: {cpu_facts_src: $skylake_dump}
+    cascadelake: {cpu_facts_src: $cascadelake_dump}
+    broadwell: {cpu_facts_src: $broadwell_dump}
+INVENTORY
+gate_playbook "$out/gate.yml"
+gate() { ansible-playbook -i "$out/inventory.yml" "$out/gate.yml" "$@"; }
+(cd "$out" && ansible-playbook -i "$out/inventory.yml" vmcpu.profiles.generate_profile -l skylake,cascadelake \
+    -e profile_name=skylake-server -e "vmcpu_profiles_dir=$out/profiles" -e "vmcpu_facts_dir=$out/facts" \
+    >"$out/generate.log") || { cat "$out/generate.log"; fail "generate_profile failed"; }
+
+# The operator's models, as written by hand (comments, four-space indents).
+others=$'# models of the operator\ncpu-model: legacy\n    reported-model Broadwell\n    flags +aes;-kvm_pv_unhalt\n\ncpu-model: alldefault\n\n'
+for host in skylake cascadelake broadwell; do
+    mkdir -p "$out/roots/$host/etc/pve/virtual-guest"
+    printf '%s' "$others" >"$out/roots/$host$models"
+done
+check_files() {  # check_files LABEL: compatible hosts hold the operator's models and ours, broadwell only the operator's
+    "$python" - "$profile" "$out/roots" "$models" "$others" "$1" <<'PYTHON'
+import json, os, sys
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox_config import sections
+profile, roots, models, others, label = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+section = to_proxmox(profile).section()
+for host in ('skylake', 'cascadelake'):
+    text = open(roots + '/' + host + models).read()
+    assert text == others + section.rstrip('\n') + '\n', (host, text)
+    assert sorted(sections(text, models)) == ['alldefault', 'legacy', 'skylake-server']
+    assert open(os.path.join(roots, host, 'etc/vmcpu/profiles/skylake-server.proxmox-cpu-model')).read() == section
+assert open(roots + '/broadwell' + models).read() == others
+assert not os.path.exists(os.path.join(roots, 'broadwell/etc/vmcpu/profiles/skylake-server.proxmox-cpu-model'))
+print(label + ': the model in the compatible hosts\' cpu-models.conf, the operator\'s models as they were')
+PYTHON
+}
+
+# -- first run, second run ---------------------------------------------------------------------------
+gate >"$out/run1.log" 2>&1 || { cat "$out/run1.log"; fail "first gate run failed"; }
+grep -q "changed: \[skylake\]" "$out/run1.log" || { cat "$out/run1.log"; fail "first run changed nothing on skylake"; }
+check_files "first run"
+gate >"$out/run2.log" 2>&1 || { cat "$out/run2.log"; fail "second gate run failed"; }
+grep -Eq "^skylake +: .*changed=0" "$out/run2.log" || { cat "$out/run2.log"; fail "second run changed skylake"; }
+check_files "second run (nothing changed)"
+
+# -- Proxmox rewrote the file through its API: comments gone, tab indents, an empty line after each --
+"$python" - "$out/roots/skylake$models" <<'PYTHON'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+ours = text[text.index('cpu-model: skylake-server'):]
+open(path, 'w').write('cpu-model: legacy\n\tflags +aes;-kvm_pv_unhalt\n\treported-model Broadwell\n\n'
+                      'cpu-model: alldefault\n\treported-model kvm64\n\n' + ours + '\n')
+PYTHON
+cp "$out/roots/skylake$models" "$out/rewritten.conf"
+gate -l skylake >"$out/run3.log" 2>&1 || { cat "$out/run3.log"; fail "gate run after the rewrite failed"; }
+grep -Eq "^skylake +: .*changed=0" "$out/run3.log" || { cat "$out/run3.log"; fail "the rewritten file was changed"; }
+cmp -s "$out/rewritten.conf" "$out/roots/skylake$models" || fail "the file Proxmox rewrote was edited"
+echo "ok: a file Proxmox rewrote keeps the model, nothing changes"
+cp "$out/roots/cascadelake$models" "$out/roots/skylake$models"  # back to the operator's file with our model
+
+# -- check mode and diff mode --------------------------------------------------------------------------
+sed -i 's/^\treported-model Skylake.*/\treported-model Broadwell/; s/^\treported-model Cascadelake.*/\treported-model Broadwell/' \
+    "$out/roots/cascadelake$models"
+cp "$out/roots/cascadelake$models" "$out/edited.conf"
+gate -l cascadelake --check --diff >"$out/check.log" 2>&1 || { cat "$out/check.log"; fail "check-mode run failed"; }
+grep -q "^-	reported-model Broadwell" "$out/check.log" || { cat "$out/check.log"; fail "diff mode does not show the change"; }
+cmp -s "$out/edited.conf" "$out/roots/cascadelake$models" || fail "check mode wrote the file"
+gate -l cascadelake >"$out/run4.log" 2>&1 || { cat "$out/run4.log"; fail "gate run after the edit failed"; }
+check_files "edited model put back"
+
+# -- bad input: nothing written ------------------------------------------------------------------------
+printf '%s' "$others" >"$out/roots/skylake$models"
+printf 'flags +aes\n' >>"$out/roots/skylake$models"
+cp "$out/roots/skylake$models" "$out/malformed.conf"
+expect_failure malformed.log "proxmox_cpu_model: $out/roots/skylake$models line 8: 'flags +aes' is outside any model" -l skylake
+cmp -s "$out/malformed.conf" "$out/roots/skylake$models" || fail "the malformed file was written"
+rm -r "$out/roots/skylake/etc/pve"
+expect_failure nopve.log "proxmox_cpu_model: $out/roots/skylake/etc/pve/virtual-guest does not exist: not a Proxmox VE node" -l skylake
+expect_failure noexport.log "migration_gate: migration_gate_proxmox_cpu_models ($models) takes the proxmox export; add proxmox to migration_gate_vmms (qemu)" \
+    -l skylake -e '{"migration_gate_vmms": ["qemu"]}'
+echo "migration_gate_proxmox: all checks passed"

@@ -44,9 +44,7 @@ INVENTORY
 gate_playbook "$out/gate.yml"
 
 gate() { ansible-playbook -i "$out/inventory.yml" "$out/gate.yml" "$@"; }
-(cd "$out" && ansible-playbook -i "$out/inventory.yml" vmcpu.profiles.generate_profile -l skylake,cascadelake \
-    -e profile_name=skylake-server -e "vmcpu_profiles_dir=$out/profiles" -e "vmcpu_facts_dir=$out/facts" \
-    >"$out/generate.log") || { cat "$out/generate.log"; fail "generate_profile failed"; }
+skylake_server_profile
 # the VMM configuration files the managed blocks go into
 seed() {
     for host in skylake cascadelake broadwell; do

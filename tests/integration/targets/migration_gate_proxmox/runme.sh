@@ -14,6 +14,8 @@ use_fleet
 out="$OUTPUT_DIR"
 profile="$out/profiles/skylake-server.json"
 models=/etc/pve/virtual-guest/cpu-models.conf
+gate_playbook "$out/gate.yml"
+gate() { ansible-playbook -i "$out/inventory.yml" "$out/gate.yml" "$@"; }
 cat >"$out/inventory.yml" <<INVENTORY
 all:
   vars:
@@ -28,11 +30,7 @@ all:
     cascadelake: {cpu_facts_src: $cascadelake_dump}
     broadwell: {cpu_facts_src: $broadwell_dump}
 INVENTORY
-gate_playbook "$out/gate.yml"
-gate() { ansible-playbook -i "$out/inventory.yml" "$out/gate.yml" "$@"; }
-(cd "$out" && ansible-playbook -i "$out/inventory.yml" vmcpu.profiles.generate_profile -l skylake,cascadelake \
-    -e profile_name=skylake-server -e "vmcpu_profiles_dir=$out/profiles" -e "vmcpu_facts_dir=$out/facts" \
-    >"$out/generate.log") || { cat "$out/generate.log"; fail "generate_profile failed"; }
+skylake_server_profile
 
 # The operator's models, as written by hand (comments, four-space indents).
 others=$'# models of the operator\ncpu-model: legacy\n    reported-model Broadwell\n    flags +aes;-kvm_pv_unhalt\n\ncpu-model: alldefault\n\n'

@@ -44,6 +44,15 @@ gate_playbook() {
 PLAYBOOK
 }
 
+# skylake_server_profile: generate_profile.yml over the hosts skylake and cascadelake of
+# $OUTPUT_DIR/inventory.yml, into $OUTPUT_DIR/profiles/skylake-server.json (the gate targets' profile).
+skylake_server_profile() {
+    (cd "$OUTPUT_DIR" && ansible-playbook -i "$OUTPUT_DIR/inventory.yml" vmcpu.profiles.generate_profile \
+        -l skylake,cascadelake -e profile_name=skylake-server -e "vmcpu_profiles_dir=$OUTPUT_DIR/profiles" \
+        -e "vmcpu_facts_dir=$OUTPUT_DIR/facts" >"$OUTPUT_DIR/generate.log") ||
+        { cat "$OUTPUT_DIR/generate.log"; fail "generate_profile failed"; }
+}
+
 # expect_refusal LOG MESSAGE COMMAND ARGS...: COMMAND (a function of the target, or a program) run with
 # ARGS fails without a traceback, and its output (kept in $OUTPUT_DIR/LOG) has MESSAGE.
 expect_refusal() {

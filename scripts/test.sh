@@ -43,6 +43,8 @@ SKIP_RC=77
 # Tests that need the shared test data look here and skip with a reason when it is absent.
 VMCPU_SHARED="$(cd "$ROOT/.." && pwd)/shared"
 export VMCPU_SHARED
+# Nova's own parser for the Nova export's tests (tests/platforms/nova_guest_cpu.py), made by setup.sh.
+export VMCPU_NOVA_PYTHON="$ROOT/.venv-nova/bin/python"
 
 banner() { printf '\n%s\n== %s\n%s\n' "$(printf '=%.0s' {1..100})" "$*" "$(printf '=%.0s' {1..100})"; }
 
@@ -88,7 +90,8 @@ list_project_files | tar --null --no-recursion -T - -cf - | tar -xf - -C "$COLL"
 INTEGRATION_CONFIG="$COLL/tests/integration/integration_config.yml"
 mkdir -p "$(dirname "$INTEGRATION_CONFIG")"
 [ -s "$INTEGRATION_CONFIG" ] || printf -- '---\n' >"$INTEGRATION_CONFIG"
-printf '# added by scripts/test.sh\nvmcpu_shared: "%s"\n' "$VMCPU_SHARED" >>"$INTEGRATION_CONFIG"
+printf '# added by scripts/test.sh\nvmcpu_shared: "%s"\nvmcpu_nova_python: "%s"\n' "$VMCPU_SHARED" "$VMCPU_NOVA_PYTHON" \
+    >>"$INTEGRATION_CONFIG"
 
 echo "Collection tree under test: $COLL"
 echo "Shared test data (VMCPU_SHARED): $VMCPU_SHARED$([ -d "$VMCPU_SHARED" ] || echo ' (absent: tests that need it skip)')"

@@ -10,6 +10,9 @@ deployed profile ``<name>.json``:
 - ``libvirt``: ``<name>.libvirt.xml`` (the guest ``<cpu>`` element, from the libvirt CPU map in
   ``libvirt_cpu_map``) and, when the profile fixes the CPU's identity or leaf ranges,
   ``<name>.libvirt-qemu.xml`` (the ``<qemu:commandline>`` element that sets them);
+- ``nova``: ``<name>.nova.conf`` (the ``[libvirt]`` CPU options of ``nova.conf``, an ini fragment) and,
+  when the profile fixes the physical address width, ``<name>.nova-flavor-properties`` (the
+  ``openstack flavor set`` options that give a flavor that width, one line);
 - ``opennebula``: ``<name>.opennebula`` (the ``CPU_MODEL`` attribute of a VM template, one line);
 - ``proxmox``: ``<name>.proxmox-cpu-model`` (the custom CPU model's section of Proxmox VE's
   ``cpu-models.conf``, named after the profile);
@@ -26,6 +29,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hyperv
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
     firecracker_overrides, firecracker_warning, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.nova import to_nova
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
@@ -58,6 +62,15 @@ def _libvirt(profile, options):
     return files, exported.warning()
 
 
+def _nova(profile, options):
+    exported = to_nova(profile, options.get('libvirt_cpu_map') or CPU_MAP_DIR)
+    files = {'nova.conf': exported.fragment()}
+    if exported.flavor_properties:
+        files['nova-flavor-properties'] = ' '.join('--property %s=%s' % item for item in sorted(
+            exported.flavor_properties.items())) + '\n'
+    return files, exported.warning()
+
+
 def _opennebula(profile, options):
     exported = to_opennebula(profile, options.get('libvirt_cpu_map') or CPU_MAP_DIR)
     return {'opennebula': exported.attribute + '\n'}, exported.warning()
@@ -77,6 +90,7 @@ EXPORTERS = {
     'cloud_hypervisor': _cloud_hypervisor,
     'firecracker': _firecracker,
     'libvirt': _libvirt,
+    'nova': _nova,
     'opennebula': _opennebula,
     'proxmox': _proxmox,
     'qemu': _qemu,

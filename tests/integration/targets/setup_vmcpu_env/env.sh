@@ -11,8 +11,10 @@ config="$collection_root/tests/integration/integration_config.yml"
 shared="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get("vmcpu_shared") or "")' "$config")"
 fleet_source_wanted="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get("vmcpu_fleet_source") or "")' \
     "$config")"
+# and the Python of .venv-nova (Nova's own nova.conf parser) as vmcpu_nova_python.
+nova_python="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get("vmcpu_nova_python") or "")' "$config")"
 python="$(command -v python)"
-export collection_root shared python
+export collection_root shared nova_python python
 # Python snippets of the targets import the collection under test.
 PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH

@@ -13,6 +13,7 @@ from ansible_collections.vmcpu.profiles.plugins.filter.exports import FilterModu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import reported_subleaves, to_firecracker
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.nova import to_nova
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import cpu_properties
@@ -88,6 +89,22 @@ def test_opennebula_filter_warns_and_refuses_by_message(collection_root, capfd, 
         to_opennebula_filter(profile, cpu_map_dir=['/usr'])
     with pytest.raises(AnsibleFilterError, match='to_opennebula: profile \\(not a mapping\\): expected a profile'):
         to_opennebula_filter('nope')
+
+
+def test_nova_filter_warns_and_refuses_by_message(collection_root, capfd, tmp_path):
+    to_nova_filter = FilterModule().filters()['to_nova']
+    profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
+    exported = to_nova(profile)
+    capfd.readouterr()
+    assert to_nova_filter(profile) == exported.fragment()
+    warning = ' '.join(capfd.readouterr().err.split())
+    assert 'vmcpu.profiles.to_nova: profile skylake-server ' + exported.warning() in warning
+    with pytest.raises(AnsibleFilterError, match=re.escape(
+            ('to_nova: profile skylake-server: libvirt CPU map not found (no %s/index.xml): install the ' +
+             'Debian package libvirt0') % tmp_path)):
+        to_nova_filter(profile, cpu_map_dir=str(tmp_path))
+    with pytest.raises(AnsibleFilterError, match='to_nova: profile skylake-server: cpu_map_dir must be a directory path'):
+        to_nova_filter(profile, cpu_map_dir=None)
 
 
 def test_proxmox_filter_warns_and_refuses_by_message(collection_root, capfd):

@@ -13,6 +13,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hyperv
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
     firecracker_overrides, firecracker_warning, to_firecracker)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.nova import to_nova
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import to_qemu_cpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.vmm_files import EXPORTERS, vmm_files
@@ -51,6 +52,16 @@ def test_qemu_and_libvirt_files_carry_the_exports_and_their_warnings(profile):
     assert all(name in warnings['qemu'] for name in qemu.unexpressed)
 
 
+def test_nova_file_is_the_libvirt_section(profile):
+    if not os.path.isdir(CPU_MAP_DIR):
+        pytest.skip('no libvirt CPU map at %s (Debian package libvirt0)' % CPU_MAP_DIR)
+    files, warnings = vmm_files(profile, ['nova'])
+    assert files == {'skylake-server.nova.conf': to_nova(profile).fragment(),
+                     'skylake-server.nova-flavor-properties': '--property hw:maxphysaddr_bits=46 '
+                                                              '--property hw:maxphysaddr_mode=emulate\n'}
+    assert warnings == {'nova': to_nova(profile).warning()}
+
+
 def test_proxmox_file_is_the_model_section(profile):
     files, warnings = vmm_files(profile, ['proxmox'])
     assert files == {'skylake-server.proxmox-cpu-model': to_proxmox(profile).section()}
@@ -73,7 +84,7 @@ def test_no_vmm_no_files(profile):
 
 
 def test_unknown_vmm_is_refused_before_anything_is_converted(profile):
-    with pytest.raises(VmcpuError, match=r'no export for hyperv, vbox; known VMMs: cloud_hypervisor, firecracker, libvirt, opennebula, proxmox, qemu\.'):
+    with pytest.raises(VmcpuError, match=r'no export for hyperv, vbox; known VMMs: cloud_hypervisor, firecracker, libvirt, nova, opennebula, proxmox, qemu\.'):
         vmm_files(profile, ['cloud_hypervisor', 'vbox', 'hyperv'])
 
 

@@ -1,8 +1,9 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters that turn a profile into VMM configuration: cloud-hypervisor CPU profile data, a
-Firecracker custom CPU template, a libvirt guest CPU definition, OpenStack Nova's [libvirt] CPU options,
-an OpenNebula CPU_MODEL attribute, a Proxmox VE custom CPU model and a QEMU -cpu argument. The profile
+Firecracker custom CPU template, KubeVirt's VM CPU and node selector, a libvirt guest CPU definition,
+OpenStack Nova's [libvirt] CPU options, an OpenNebula CPU_MODEL attribute, a Proxmox VE custom CPU model
+and a QEMU -cpu argument. The profile
 is validated against its schema first; nothing is returned for a profile that is invalid or that the
 target cannot express."""
 
@@ -13,6 +14,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
     firecracker_overrides, firecracker_warning, reported_subleaves, to_firecracker)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.kubevirt import to_kubevirt
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.nova import to_nova
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
@@ -77,6 +79,10 @@ def _directory(cpu_map_dir):
     return cpu_map_dir
 
 
+def kubevirt(profile, cpu_map_dir=CPU_MAP_DIR):
+    return _exported('to_kubevirt', profile, lambda valid: to_kubevirt(valid, _directory(cpu_map_dir))).data()
+
+
 def libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, element='cpu'):
     def convert(valid):
         if element not in LIBVIRT_ELEMENTS:
@@ -107,6 +113,6 @@ def qemu_cpu(profile):
 
 class FilterModule:
     def filters(self):
-        return {'to_cloud_hypervisor': cloud_hypervisor, 'to_firecracker': firecracker,
+        return {'to_cloud_hypervisor': cloud_hypervisor, 'to_firecracker': firecracker, 'to_kubevirt': kubevirt,
                 'to_libvirt_xml': libvirt_xml, 'to_nova': nova, 'to_opennebula': opennebula, 'to_proxmox': proxmox,
                 'to_qemu_cpu': qemu_cpu}

@@ -303,3 +303,16 @@ def to_libvirt_xml(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
     commandline, not_carried = _commandline(profile)
     return LibvirtCpu(_xml(model.name, inputs.vendor, phys_bits, require, disable), commandline, model.name,
                       require, disable, inputs.unnamed, not_carried)
+
+
+def model_and_features_only(exported):
+    """``(require, disable, not_carried)`` of the libvirt export ``exported`` for a platform that writes
+    a custom ``<cpu>`` with only the model and the feature lines (Nova, KubeVirt): without
+    ``VMM_SET_FEATURES`` (required only because of ``check='full'``, which such a platform does not set;
+    QEMU sets the bit in every guest), and what of the export it cannot carry."""
+    require = [name for name in exported.require if name not in VMM_SET_FEATURES]
+    not_carried = ['vendor', "check='full'", "fallback='forbid'"]
+    if exported.commandline:
+        not_carried.append('the CPU identity and leaf ranges of the <qemu:commandline> element')
+    not_carried.extend(name.replace('_', ' ') for name in sorted(exported.not_carried))
+    return require, list(exported.disable), not_carried

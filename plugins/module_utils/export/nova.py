@@ -29,7 +29,7 @@ reads them.
 from collections import namedtuple
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.common import phys_addr_bits
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, VMM_SET_FEATURES, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, model_and_features_only, to_libvirt_xml
 
 SECTION = 'libvirt'
 
@@ -65,12 +65,8 @@ class NovaCpu(namedtuple('NovaCpu', 'model flags flavor_properties unnamed not_c
 def to_nova(profile, cpu_map_dir=CPU_MAP_DIR):
     """``NovaCpu`` of ``profile`` (see the module doc); ``VmcpuError`` as for ``to_libvirt_xml``."""
     exported = to_libvirt_xml(profile, cpu_map_dir)
-    flags = ['+' + name.lower() for name in exported.require if name not in VMM_SET_FEATURES]
-    flags += ['-' + name.lower() for name in exported.disable]
+    require, disable, not_carried = model_and_features_only(exported)
+    flags = ['+' + name.lower() for name in require] + ['-' + name.lower() for name in disable]
     bits = phys_addr_bits(profile)
     flavor = {'hw:maxphysaddr_mode': 'emulate', 'hw:maxphysaddr_bits': str(bits)} if bits else {}
-    not_carried = ['vendor', "check='full'", "fallback='forbid'"]
-    if exported.commandline:
-        not_carried.append('the CPU identity and leaf ranges of the <qemu:commandline> element')
-    not_carried.extend(name.replace('_', ' ') for name in sorted(exported.not_carried))
     return NovaCpu(exported.model, flags, flavor, exported.unnamed, not_carried)

@@ -7,6 +7,9 @@ deployed profile ``<name>.json``:
   ``<name>.msr.json`` (cloud-hypervisor's CPU profile files), and ``<name>.cloud-hypervisor-cpus``
   (one line, the ``--cpus`` option the VM needs: ``max_phys_bits=N``);
 - ``firecracker``: ``<name>.firecracker.json`` (a custom CPU template);
+- ``kubevirt``: ``<name>.kubevirt-vm-patch.json`` (a JSON merge patch giving a VirtualMachine the
+  profile's CPU and node selector) and ``<name>.kubevirt-patch.json`` (the ``KubeVirt`` resource's
+  default ``cpuModel``);
 - ``libvirt``: ``<name>.libvirt.xml`` (the guest ``<cpu>`` element, from the libvirt CPU map in
   ``libvirt_cpu_map``) and, when the profile fixes the CPU's identity or leaf ranges,
   ``<name>.libvirt-qemu.xml`` (the ``<qemu:commandline>`` element that sets them);
@@ -28,6 +31,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
     firecracker_overrides, firecracker_warning, to_firecracker)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.kubevirt import to_kubevirt
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.nova import to_nova
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
@@ -52,6 +56,12 @@ def _cloud_hypervisor(profile, options):
 
 def _firecracker(profile, options):
     return {'firecracker.json': json_text(to_firecracker(profile))}, firecracker_warning(firecracker_overrides(profile))
+
+
+def _kubevirt(profile, options):
+    exported = to_kubevirt(profile, options.get('libvirt_cpu_map') or CPU_MAP_DIR)
+    return {'kubevirt-vm-patch.json': json_text(exported.vm_patch()),
+            'kubevirt-patch.json': json_text(exported.kubevirt_patch())}, exported.warning()
 
 
 def _libvirt(profile, options):
@@ -89,6 +99,7 @@ def _qemu(profile, options):
 EXPORTERS = {
     'cloud_hypervisor': _cloud_hypervisor,
     'firecracker': _firecracker,
+    'kubevirt': _kubevirt,
     'libvirt': _libvirt,
     'nova': _nova,
     'opennebula': _opennebula,

@@ -86,6 +86,7 @@ STAGES = {
     'cpu_profile_check': {'facts', 'fields', 'profile', 'check', 'schemas'},
     'migration_gate_files': {'gate'},
     'profile_export_files': {'gate'},
+    'proxmox_cpu_model': {'export'},
 }
 stages = {path.split('/')[2] for path in shipped_utils if path.count('/') > 2}
 if module not in STAGES:

@@ -13,6 +13,7 @@ from ansible_collections.vmcpu.profiles.plugins.filter.exports import FilterModu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import reported_subleaves, to_firecracker
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.kubevirt import to_kubevirt
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.nova import to_nova
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
@@ -91,20 +92,26 @@ def test_opennebula_filter_warns_and_refuses_by_message(collection_root, capfd, 
         to_opennebula_filter('nope')
 
 
-def test_nova_filter_warns_and_refuses_by_message(collection_root, capfd, tmp_path):
-    to_nova_filter = FilterModule().filters()['to_nova']
+@pytest.mark.parametrize('name, export, rendered', [
+    ('to_kubevirt', to_kubevirt, lambda exported: exported.data()),
+    ('to_nova', to_nova, lambda exported: exported.fragment()),
+])
+def test_platform_filters_on_libvirt_warn_and_refuse_by_message(collection_root, capfd, tmp_path, name, export, rendered):
+    platform_filter = FilterModule().filters()[name]
     profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())
-    exported = to_nova(profile)
+    exported = export(profile)
     capfd.readouterr()
-    assert to_nova_filter(profile) == exported.fragment()
+    assert platform_filter(profile) == rendered(exported)
     warning = ' '.join(capfd.readouterr().err.split())
-    assert 'vmcpu.profiles.to_nova: profile skylake-server ' + exported.warning() in warning
+    assert 'vmcpu.profiles.%s: profile skylake-server %s' % (name, exported.warning()) in warning
     with pytest.raises(AnsibleFilterError, match=re.escape(
-            ('to_nova: profile skylake-server: libvirt CPU map not found (no %s/index.xml): install the ' +
-             'Debian package libvirt0') % tmp_path)):
-        to_nova_filter(profile, cpu_map_dir=str(tmp_path))
-    with pytest.raises(AnsibleFilterError, match='to_nova: profile skylake-server: cpu_map_dir must be a directory path'):
-        to_nova_filter(profile, cpu_map_dir=None)
+            ('%s: profile skylake-server: libvirt CPU map not found (no %s/index.xml): install the ' +
+             'Debian package libvirt0') % (name, tmp_path))):
+        platform_filter(profile, cpu_map_dir=str(tmp_path))
+    with pytest.raises(AnsibleFilterError, match='%s: profile skylake-server: cpu_map_dir must be a directory path' % name):
+        platform_filter(profile, cpu_map_dir=None)
+    with pytest.raises(AnsibleFilterError, match='%s: profile \\(not a mapping\\): expected a profile' % name):
+        platform_filter('nope')
 
 
 def test_proxmox_filter_warns_and_refuses_by_message(collection_root, capfd):

@@ -12,6 +12,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.cloud_hypervisor import to_cloud_hypervisor
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.firecracker import (
     firecracker_overrides, firecracker_warning, to_firecracker)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.kubevirt import to_kubevirt
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, to_libvirt_xml
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.nova import to_nova
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox import to_proxmox
@@ -52,6 +53,16 @@ def test_qemu_and_libvirt_files_carry_the_exports_and_their_warnings(profile):
     assert all(name in warnings['qemu'] for name in qemu.unexpressed)
 
 
+def test_kubevirt_files_are_the_merge_patches(profile):
+    if not os.path.isdir(CPU_MAP_DIR):
+        pytest.skip('no libvirt CPU map at %s (Debian package libvirt0)' % CPU_MAP_DIR)
+    files, warnings = vmm_files(profile, ['kubevirt'])
+    exported = to_kubevirt(profile)
+    assert {name: json.loads(text) for name, text in files.items()} == {
+        'skylake-server.kubevirt-vm-patch.json': exported.vm_patch(), 'skylake-server.kubevirt-patch.json': exported.kubevirt_patch()}
+    assert warnings == {'kubevirt': exported.warning()}
+
+
 def test_nova_file_is_the_libvirt_section(profile):
     if not os.path.isdir(CPU_MAP_DIR):
         pytest.skip('no libvirt CPU map at %s (Debian package libvirt0)' % CPU_MAP_DIR)
@@ -84,7 +95,8 @@ def test_no_vmm_no_files(profile):
 
 
 def test_unknown_vmm_is_refused_before_anything_is_converted(profile):
-    with pytest.raises(VmcpuError, match=r'no export for hyperv, vbox; known VMMs: cloud_hypervisor, firecracker, libvirt, nova, opennebula, proxmox, qemu\.'):
+    with pytest.raises(VmcpuError, match=r'no export for hyperv, vbox; known VMMs: cloud_hypervisor, firecracker, '
+                                         r'kubevirt, libvirt, nova, opennebula, proxmox, qemu\.'):
         vmm_files(profile, ['cloud_hypervisor', 'vbox', 'hyperv'])
 
 

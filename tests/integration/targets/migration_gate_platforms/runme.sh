@@ -17,6 +17,10 @@ use_fleet
 out="$OUTPUT_DIR"
 profile="$out/profiles/skylake-server.json"
 models=/etc/pve/virtual-guest/cpu-models.conf
+# With Nova installed (.venv-nova), its own validator checks nova.conf before the block goes in.
+nova_validate=""
+[ ! -x "$nova_python" ] ||
+    nova_validate=", validate: '$(dirname "$nova_python")/oslo-config-validator --namespace nova.conf --input-file %s'"
 gate_playbook "$out/gate.yml"
 gate() { ansible-playbook -i "$out/inventory.yml" "$out/gate.yml" "$@"; }
 cat >"$out/inventory.yml" <<INVENTORY
@@ -29,7 +33,7 @@ all:
     migration_gate_vmms: [nova, proxmox]
     migration_gate_proxmox_cpu_models: $models
     migration_gate_config_blocks:
-      - {path: /etc/nova/nova.conf, export: nova.conf}
+      - {path: /etc/nova/nova.conf, export: nova.conf$nova_validate}
   hosts:
     skylake: {cpu_facts_src: $skylake_dump}
     cascadelake: {cpu_facts_src: $cascadelake_dump}
@@ -121,6 +125,14 @@ gate -l cascadelake >"$out/run4.log" 2>&1 || { cat "$out/run4.log"; fail "gate r
 check_files "edited model put back"
 
 # -- bad input: nothing written ------------------------------------------------------------------------
+if [ -n "$nova_validate" ]; then
+    printf '%s' "$nova_conf" >"$out/roots/skylake/etc/nova/nova.conf"
+    printf 'cpu_modez = custom\n' >>"$out/roots/skylake/etc/nova/nova.conf"  # under [workarounds]
+    cp "$out/roots/skylake/etc/nova/nova.conf" "$out/malformed-nova.conf"
+    expect_failure malformed-nova.log "workarounds/cpu_modez is not part of the sample config" -l skylake
+    cmp -s "$out/malformed-nova.conf" "$out/roots/skylake/etc/nova/nova.conf" || fail "the malformed nova.conf was written"
+    printf '%s' "$nova_conf" >"$out/roots/skylake/etc/nova/nova.conf"
+fi
 printf '%s' "$others" >"$out/roots/skylake$models"
 printf 'flags +aes\n' >>"$out/roots/skylake$models"
 cp "$out/roots/skylake$models" "$out/malformed.conf"

@@ -68,10 +68,13 @@ def read_config(path):
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         return ''
+    except OSError as exc:
+        raise VmcpuError('cannot read %s: %s.' % (path, exc.strerror)) from None
     if not stat.S_ISREG(mode):
         raise VmcpuError('%s is not a regular file.' % path)
     try:
-        with open(path, encoding='utf-8') as handle:
+        # newline='': a CR is the file's own byte (Proxmox reads it as part of the line), never translated.
+        with open(path, encoding='utf-8', newline='') as handle:
             return handle.read()
     except UnicodeDecodeError as exc:
         raise VmcpuError('%s is not UTF-8 text (byte %d).' % (path, exc.start)) from None
@@ -80,18 +83,26 @@ def read_config(path):
 
 
 def write_config(path, text):
-    """Write ``text`` to ``path`` through a temporary file in its folder and one rename."""
-    handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path) or '.')
+    """Write ``text`` to ``path`` through a temporary file in its folder and one rename; on any failure
+    the file is as it was and no temporary file is left."""
     try:
-        with os.fdopen(handle, 'w', encoding='utf-8') as stream:
-            stream.write(text)
+        data = text.encode('utf-8')
+    except UnicodeEncodeError as exc:
+        raise VmcpuError('the section holds a character that is no UTF-8 text (at %d).' % exc.start) from None
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path) or '.')
+        with os.fdopen(handle, 'wb') as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.rename(temporary, path)
+        temporary = None
     except OSError as exc:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
         raise VmcpuError('cannot write %s: %s.' % (path, exc.strerror)) from None
+    finally:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def main():

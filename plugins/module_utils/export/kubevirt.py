@@ -4,9 +4,12 @@
 
 - ``domain_cpu``: a VM's ``spec.template.spec.domain.cpu`` - ``model`` and ``features`` (``{name,
   policy}``). virt-launcher makes of it the libvirt ``<cpu mode='custom'>`` with that model and one
-  ``<feature>`` per entry, so model and features are the libvirt export's model and lines by
-  libvirt's names (KubeVirt passes them to libvirt as they are): ``require`` for its require lines,
-  ``disable`` for its disable lines, without ``hypervisor`` (``model_and_features_only``).
+  ``<feature>`` per entry (libvirt's names, passed as they are): ``require`` for what the model
+  lacks, ``disable`` for what it has that the profile leaves off. The model is one KubeVirt's node
+  labeller labels on every host of the pool: it labels only the models a node can run whole (libvirt's
+  usable models) and none of its obsolete ones, so the model is ``export.whole_models``' choice (every
+  feature offered by every host) outside ``OBSOLETE_MODELS``. ``hypervisor`` is not required: KubeVirt
+  sets no ``check='full'``, and QEMU sets the bit in every guest.
 - ``kubevirt_configuration``: ``{cpuModel: model}`` for the ``KubeVirt`` resource's
   ``spec.configuration``, the model of every VM that names none. It has no features: a VM gets the
   profile only with ``domain_cpu``.
@@ -23,10 +26,18 @@ Not carried (the warning): the physical address width (KubeVirt has no field for
 
 from collections import namedtuple
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import CPU_MAP_DIR, model_and_features_only, to_libvirt_xml
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import (
+    CARRIED_BY_CPU_ELEMENT, CPU_MAP_DIR, KVM_TURNS_OFF, VMM_SET_FEATURES)
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import cpu_properties
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.whole_models import whole_model
 
 MODEL_LABEL = 'cpu-model.node.kubevirt.io/'
 FEATURE_LABEL = 'cpu-feature.node.kubevirt.io/'
+# The models KubeVirt's node labeller never labels (DefaultObsoleteCPUModels of its node-labeller util).
+OBSOLETE_MODELS = frozenset((
+    '486', 'pentium', 'pentium2', 'pentium3', 'pentiumpro', 'coreduo', 'n270', 'core2duo', 'Conroe', 'athlon',
+    'phenom', 'qemu64', 'qemu32', 'kvm64', 'kvm32', 'Opteron_G1', 'Opteron_G2',
+))
 
 
 class KubeVirtCpu(namedtuple('KubeVirtCpu', 'model features unnamed not_carried')):
@@ -66,8 +77,15 @@ class KubeVirtCpu(namedtuple('KubeVirtCpu', 'model features unnamed not_carried'
 
 
 def to_kubevirt(profile, cpu_map_dir=CPU_MAP_DIR):
-    """``KubeVirtCpu`` of ``profile`` (see the module doc); ``VmcpuError`` as for ``to_libvirt_xml``."""
-    exported = to_libvirt_xml(profile, cpu_map_dir)
-    require, disable, not_carried = model_and_features_only(exported)
-    features = [(name, 'require') for name in require] + [(name, 'disable') for name in disable]
-    return KubeVirtCpu(exported.model, features, exported.unnamed, ['physical address width'] + not_carried)
+    """``KubeVirtCpu`` of ``profile`` (see the module doc); ``VmcpuError`` when no model KubeVirt would
+    label qualifies, and as for ``to_libvirt_xml``."""
+    chosen = whole_model(profile, 'KubeVirt', 'labels only the models a node can run whole', cpu_map_dir,
+                         excluded=OBSOLETE_MODELS)
+    inputs = chosen.inputs
+    # What KVM turns off in every guest is asked for even where the model has it (nested svm).
+    require = sorted((set(chosen.require) | (inputs.wanted & KVM_TURNS_OFF)) - set(VMM_SET_FEATURES))
+    features = [(name, 'require') for name in require] + [(name, 'disable') for name in chosen.disable]
+    not_carried = ['physical address width', 'vendor', "check='full'", "fallback='forbid'"]
+    if [name for name, _value in cpu_properties(profile) if name not in CARRIED_BY_CPU_ELEMENT]:
+        not_carried.append('the CPU identity and leaf ranges of the <qemu:commandline> element')
+    return KubeVirtCpu(chosen.model, features, inputs.unnamed, not_carried)

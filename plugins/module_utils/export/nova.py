@@ -41,14 +41,12 @@ class NovaCpu(namedtuple('NovaCpu', 'model flags flavor_properties unnamed not_c
 
     def options(self):
         """``[(option, value)]`` of the ``[libvirt]`` section, as written."""
-        options = [('cpu_mode', 'custom'), ('cpu_models', self.model)]
-        if self.flags:
-            options.append(('cpu_model_extra_flags', ', '.join(self.flags)))
-        return options
+        # Written even when empty: an earlier cpu_model_extra_flags of nova.conf must not stay in force.
+        return [('cpu_mode', 'custom'), ('cpu_models', self.model), ('cpu_model_extra_flags', ', '.join(self.flags))]
 
     def fragment(self):
         """The ini fragment: the ``[libvirt]`` section with the options."""
-        return '[%s]\n%s\n' % (SECTION, '\n'.join('%s = %s' % option for option in self.options()))
+        return '[%s]\n%s\n' % (SECTION, '\n'.join(('%s = %s' % option).rstrip() for option in self.options()))
 
     def warning(self):
         """What Nova cannot carry, as the end of a sentence starting with the profile; None when nothing."""

@@ -8,29 +8,16 @@
 schedules the VM on hosts whose monitored ``KVM_CPU_FEATURES`` have them. It has no way to disable a
 feature, nor to set the physical address width, the leaf ranges or the brand string.
 
-So the base model is one of the libvirt CPU map's models (of the profile's vendor, that QEMU has)
-whose every feature - by libvirt's map and by what QEMU turns on for it - is one the guest may see:
-kept by the profile, left to the host, set by KVM in every guest (``KVM_TURNS_OFF``, ``KVM_TURNS_ON``),
-or off only by the collection's default policy (every host of the pool has those, so a guest that sees
-them still moves between the hosts; the warning names them and the ones KVM turns on). A feature some host lacks, or that a toggle or policy turned off, rules
-the model out. Among the rest, the one needing the fewest ``FEATURES`` wins (then by name), as the
-libvirt export chooses.
+So the base model is the one ``export.whole_models`` chooses: a libvirt CPU map model whose every
+feature the guest may see. The warning names those the profile leaves off and the ones KVM turns on.
 """
 
 from collections import namedtuple
 
-from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import (
-    CPU_MAP_DIR, KVM_TURNS_OFF, VMM_SET_FEATURES, libvirt_inputs, model_lines)
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.named_models import offered_by_every_host
+    CPU_MAP_DIR, KVM_TURNS_OFF, VMM_SET_FEATURES)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import cpu_properties
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
-from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
-
-
-# What KVM turns on in every guest whatever the model (QEMU's kvm_default_props; x2apic, which KVM
-# emulates), by libvirt's names: the guest sees them on every host of the pool, whatever the profile says.
-KVM_TURNS_ON = frozenset(('x2apic',))
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.whole_models import whole_model
 
 
 class OpenNebulaCpu(namedtuple('OpenNebulaCpu', 'attribute model features seen_anyway unnamed not_carried')):
@@ -62,24 +49,10 @@ def _attribute(model, features):
 def to_opennebula(profile, cpu_map_dir=CPU_MAP_DIR, qemu_models=None):
     """``OpenNebulaCpu`` of ``profile`` (see the module doc); ``VmcpuError`` when no model of the
     CPU map has only features the guest may see."""
-    inputs = libvirt_inputs(profile, cpu_map_dir, qemu_models)
-    index = field_index(VENDOR_IDS[profile['vendor']])
-    offered = {inputs.table[name].libvirt_name for name in offered_by_every_host(profile, index)}
-    best = None
-    for model in inputs.candidates:
-        require, disable = model_lines(inputs, model)
-        disable = [name for name in disable if name not in KVM_TURNS_OFF]
-        if not set(disable) <= offered | KVM_TURNS_ON:
-            continue
-        rank = (len(require), len(disable), model.name)
-        if best is None or rank < best[0]:
-            best = (rank, model.name, require, disable)
-    if best is None:
-        raise VmcpuError('profile %s: every %s model of the libvirt CPU map %s has a feature the profile turns off '
-                         'or some host lacks, and OpenNebula cannot disable features.'
-                         % (profile.get('name', '(unnamed)'), inputs.vendor, cpu_map_dir))
-    _rank, model, require, disable = best
+    chosen = whole_model(profile, 'OpenNebula', 'cannot disable features', cpu_map_dir, qemu_models)
+    inputs = chosen.inputs
     # What KVM turns off in every guest is asked for even where the model has it (nested svm).
-    features = sorted(set(require) | (set(VMM_SET_FEATURES) & inputs.cpu_map.features) | (inputs.wanted & KVM_TURNS_OFF))
+    features = sorted(set(chosen.require) | (set(VMM_SET_FEATURES) & inputs.cpu_map.features) | (inputs.wanted & KVM_TURNS_OFF))
+    seen_anyway = [name for name in chosen.disable if name not in KVM_TURNS_OFF]
     not_carried = sorted(name for name, _value in cpu_properties(profile))
-    return OpenNebulaCpu(_attribute(model, features), model, features, disable, inputs.unnamed, not_carried)
+    return OpenNebulaCpu(_attribute(chosen.model, features), chosen.model, features, seen_anyway, inputs.unnamed, not_carried)

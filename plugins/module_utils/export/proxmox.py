@@ -110,7 +110,7 @@ def to_proxmox(profile, model_name=None):
     """``ProxmoxCpuModel`` of ``profile`` named ``model_name`` (default the profile's name);
     ``VmcpuError`` for a name Proxmox refuses or a vendor it has no model of."""
     name = profile['name'] if model_name is None else model_name
-    if not isinstance(name, str) or not MODEL_NAME.match(name):
+    if not isinstance(name, str) or not MODEL_NAME.fullmatch(name):
         raise VmcpuError('%r is not a name Proxmox VE accepts for a CPU model (a letter, then letters, digits, '
                          "'_' or '-'; at least two characters): give the export another model name." % (name,))
     candidates = reported_models(profile['vendor'])

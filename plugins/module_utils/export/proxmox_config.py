@@ -17,9 +17,10 @@ import re
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 
-HEADER = re.compile(r'^(\S+):\s*(\S+)\s*$')
-PROPERTY = re.compile(r'^\s+(\S+)(\s+(.*\S))?\s*$')
-COMMENT = re.compile(r'^\s*#')
+# PVE::SectionConfig's patterns, with Perl's \s (space, tab, and the line ends a line cannot hold).
+HEADER = re.compile(r'^([^ \t]+):[ \t]*([^ \t]+)[ \t]*$')
+PROPERTY = re.compile(r'^[ \t]+([^ \t]+)([ \t]+(.*[^ \t]))?[ \t]*$')
+COMMENT = re.compile(r'^[ \t]*#')
 SECTION_TYPE = 'cpu-model'
 
 
@@ -30,6 +31,9 @@ def sections(text, path):
     lines = text.split('\n')
     found, current, keys = {}, None, set()
     for number, line in enumerate(lines, 1):
+        if '\r' in line or '\f' in line or '\v' in line:
+            raise VmcpuError('%s line %d holds a carriage return or another line-end character, which Proxmox VE reads '
+                             'as part of the line: save the file with plain line ends first.' % (path, number))
         if COMMENT.match(line):
             continue
         if current is not None:

@@ -38,7 +38,8 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.libvirt import (
     CPU_MAP_DIR, KVM_TURNS_OFF, LIBVIRT_VENDORS, QEMU_NAMESPACE, VMM_SET_FEATURES, read_cpu_map, to_libvirt_xml,
 )
-from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import KVM_TURNS_ON, to_opennebula
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.opennebula import to_opennebula
+from ansible_collections.vmcpu.profiles.plugins.module_utils.export.whole_models import KVM_TURNS_ON
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.qemu import ACCELERATOR_DEFAULTS, cpu_properties
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS

@@ -141,7 +141,7 @@ def test_warning_names_what_has_no_key(collection_root):
     assert to_proxmox(profile, model_name='fleet_2').section().startswith('cpu-model: fleet_2\n')
 
 
-@pytest.mark.parametrize('name', ['2fleet', 'x', 'fleet.v2', 'a b', 'fleet:', ''])
+@pytest.mark.parametrize('name', ['2fleet', 'x', 'fleet.v2', 'a b', 'fleet:', '', 'fleet\n'])
 def test_names_proxmox_refuses(collection_root, name):
     import json
     profile = json.loads((collection_root / 'bundled_profiles' / 'skylake-server.json').read_text())

@@ -72,6 +72,10 @@ def test_same_section_twice_changes_nothing():
     ('vm: a\n\tlevel 1\n', r"line 1: section type 'vm', where Proxmox VE reads only 'cpu-model' sections"),
     ('cpu-model: a\n\ncpu-model: b\n\ncpu-model: a\n', r'line 5: model a is defined a second time \(first at line 1\)'),
     ('cpu-model: a b\n', r"line 1: 'cpu-model: a b' is outside any model"),
+    # Perl keeps the CR in the line: Proxmox would swallow the next model into this one.
+    ('cpu-model: a\r\n\tlevel 1\r\n\r\ncpu-model: b\r\n', r'line 1 holds a carriage return or another line-end character'),
+    # Python's \s would take these for blanks, Perl's does not.
+    ('cpu-model: a\n\x1clevel 1\n', r"line 2: '\\x1clevel 1' is not a property line of model a"),
 ])
 def test_files_proxmox_would_read_with_warnings_are_refused(text, message):
     with pytest.raises(VmcpuError, match=message):

@@ -78,6 +78,11 @@ EXPECTED = {
                    'intel-pt', 'intel-pt-lip', 'invtsc', 'mbm_local', 'mbm_total', 'monitor', 'mpx',
                    'pbe', 'pconfig', 'pdcm', 'perfctr_core', 'perfctr_nb', 'rtm', 'sgx', 'sgxlc',
                    'smx', 'tm', 'tm2', 'tsx-ldtrk'})),
+    'kvm-never': Expected(
+        LIBVIRT_ONLY, 'static',
+        'KVM never gives it to a guest (KVM_GET_SUPPORTED_CPUID never sets it): the field table defaults it to '
+        'static 0, so a profile made from raw dumps does not ask for it either',
+        frozenset({'cid', 'extapic', 'skinit', 'wdt', 'xtpr'})),
     'dependency': Expected(
         LIBVIRT_ONLY, 'requires',
         'IA32_ARCH_CAPABILITIES bits of a host whose CPUID does not enumerate the MSR ' +

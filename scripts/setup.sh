@@ -175,6 +175,8 @@ optional_venv .venv-2.20 12 requirements/ansible-2.20.txt
 optional_venv .venv-packaging 12 requirements/packaging.txt
 # Nova's own nova.conf parser for the Nova export's tests (tests/platforms/nova_guest_cpu.py).
 make_venv .venv-nova "$PY311" requirements/nova.txt
+# community.general (its redis fact-cache plugin) for the fact-cache tests.
+make_venv .venv-collections "$PY311" requirements/collections.txt
 
 # Make the checkout importable as the collection vmcpu.profiles for ansible-playbook run from it
 # (ansible.cfg puts .collections on collections_path).

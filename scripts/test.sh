@@ -90,8 +90,10 @@ list_project_files | tar --null --no-recursion -T - -cf - | tar -xf - -C "$COLL"
 INTEGRATION_CONFIG="$COLL/tests/integration/integration_config.yml"
 mkdir -p "$(dirname "$INTEGRATION_CONFIG")"
 [ -s "$INTEGRATION_CONFIG" ] || printf -- '---\n' >"$INTEGRATION_CONFIG"
-printf '# added by scripts/test.sh\nvmcpu_shared: "%s"\nvmcpu_nova_python: "%s"\n' "$VMCPU_SHARED" "$VMCPU_NOVA_PYTHON" \
-    >>"$INTEGRATION_CONFIG"
+# The collections of Ansible's community package (requirements/collections.txt), made by setup.sh.
+VMCPU_TEST_COLLECTIONS="$(echo "$ROOT"/.venv-collections/lib/python3.*/site-packages)"
+printf '# added by scripts/test.sh\nvmcpu_shared: "%s"\nvmcpu_nova_python: "%s"\nvmcpu_test_collections: "%s"\n' \
+    "$VMCPU_SHARED" "$VMCPU_NOVA_PYTHON" "$VMCPU_TEST_COLLECTIONS" >>"$INTEGRATION_CONFIG"
 
 echo "Collection tree under test: $COLL"
 echo "Shared test data (VMCPU_SHARED): $VMCPU_SHARED$([ -d "$VMCPU_SHARED" ] || echo ' (absent: tests that need it skip)')"

@@ -21,6 +21,10 @@ description:
   - The facts are returned under C(ansible_facts.vmcpu), so fact caching keeps them. Their layout is
     versioned (RV(ansible_facts.vmcpu.schema_version)) and described by the JSON Schema
     C(schemas/host_facts.schema.json) shipped in the collection.
+  - The time of the gathering is the separate fact RV(ansible_facts.vmcpu_gathered_at), outside the facts
+    document, so that facts files and profiles of an unchanged host stay byte for byte the same while
+    the fact cache can still tell how old a host's facts are (C(playbooks/gather.yml) with
+    C(vmcpu_facts_max_age)).
   - The module only reads; it never changes the host, except loading the C(cpuid) kernel module when
     O(load_module=true) and the device is missing.
 author:
@@ -83,7 +87,7 @@ attributes:
     description: Nothing is changed, so there is no diff.
   facts:
     support: full
-    description: Everything is returned under C(ansible_facts.vmcpu).
+    description: Everything is returned under C(ansible_facts.vmcpu), and the time under C(ansible_facts.vmcpu_gathered_at).
 """
 
 EXAMPLES = r"""
@@ -116,6 +120,11 @@ ansible_facts:
   returned: always
   type: complex
   contains:
+    vmcpu_gathered_at:
+      description: When the facts were read, UTC, in ISO 8601 (seconds).
+      returned: always
+      type: str
+      sample: "2026-12-02T21:30:00Z"
     vmcpu:
       description: The host facts document; see C(schemas/host_facts.schema.json) for every key.
       returned: always
@@ -195,6 +204,8 @@ ansible_facts:
           type: dict
 """
 
+import datetime
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
@@ -227,7 +238,9 @@ def main():
                              run_command=_modprobe_runner(module), warn=module.warn)
     except VmcpuError as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, summary=facts_summary(facts), ansible_facts={'vmcpu': facts})
+    gathered_at = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    module.exit_json(changed=False, summary=facts_summary(facts),
+                     ansible_facts={'vmcpu': facts, 'vmcpu_gathered_at': gathered_at})
 
 
 if __name__ == '__main__':

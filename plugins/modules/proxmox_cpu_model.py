@@ -50,10 +50,10 @@ model:
 
 import os
 import stat
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vmcpu.profiles.plugins.module_utils.atomic_file import write_file_atomically
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.export.proxmox_config import section_name, with_cpu_model
 
@@ -83,26 +83,12 @@ def read_config(path):
 
 
 def write_config(path, text):
-    """Write ``text`` to ``path`` through a temporary file in its folder and one rename; on any failure
-    the file is as it was and no temporary file is left."""
+    """Write ``text`` to ``path`` in one rename (``atomic_file``)."""
     try:
         data = text.encode('utf-8')
     except UnicodeEncodeError as exc:
         raise VmcpuError('the section holds a character that is no UTF-8 text (at %d).' % exc.start) from None
-    temporary = None
-    try:
-        handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=os.path.dirname(path) or '.')
-        with os.fdopen(handle, 'wb') as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.rename(temporary, path)
-        temporary = None
-    except OSError as exc:
-        raise VmcpuError('cannot write %s: %s.' % (path, exc.strerror)) from None
-    finally:
-        if temporary is not None and os.path.exists(temporary):
-            os.unlink(temporary)
+    write_file_atomically(path, data)
 
 
 def main():

@@ -28,8 +28,11 @@ run_gather() {
 run_gather | tee "$OUTPUT_DIR/first.log"
 grep -q 'live_host: .* logical CPUs' "$OUTPUT_DIR/first.log"
 grep -q 'dump_host: .* KVM no (facts imported from a dump file)' "$OUTPUT_DIR/first.log"
-# Each host's x86-64 level (filter host_level) ends its line.
-grep -Eq 'dump_host: .* feature MSRs; (x86-64(-v[234])?|below x86-64)"' "$OUTPUT_DIR/first.log"
+# Each host's line: its x86-64 level, then where its facts came from.
+grep -Eq 'dump_host: .* feature MSRs; (x86-64(-v[234])?|below x86-64); gathered now"' "$OUTPUT_DIR/first.log"
+# The facts files are written by one controller task for all hosts.
+grep -Eq 'changed: \[(live|dump)_host -> localhost\]' "$OUTPUT_DIR/first.log" ||
+    fail "the facts files were not written by one task on the controller"
 
 "$python" - "$collection_root/schemas/host_facts.schema.json" "$facts_dir" <<'PYTHON'
 import json, sys, jsonschema
@@ -49,7 +52,18 @@ run_gather | tee "$OUTPUT_DIR/second.log"
 grep -Eq 'dump_host +: ok=[0-9]+ +changed=0 ' "$OUTPUT_DIR/second.log"
 grep -Eq 'live_host +: ok=[0-9]+ +changed=0 ' "$OUTPUT_DIR/second.log"
 
-run_gather --check --diff >/dev/null
+# Check mode writes nothing and shows the file it would write.
+mv "$facts_dir/dump_host.json" "$OUTPUT_DIR/dump_host.json.kept"
+run_gather --check --diff >"$OUTPUT_DIR/check.log"
+[ ! -e "$facts_dir/dump_host.json" ] || fail "check mode wrote a facts file"
+grep -q "^+++ after: $facts_dir/dump_host.json" "$OUTPUT_DIR/check.log" ||
+    { cat "$OUTPUT_DIR/check.log"; fail "check mode with --diff showed no diff of the facts file"; }
+mv "$OUTPUT_DIR/dump_host.json.kept" "$facts_dir/dump_host.json"
+
+# -e vmcpu_facts_files=false writes no file; the summary is still there.
+run_gather -e vmcpu_facts_files=false -e "vmcpu_facts_dir=$OUTPUT_DIR/unused" >"$OUTPUT_DIR/nofiles.log"
+[ ! -e "$OUTPUT_DIR/unused" ] || fail "vmcpu_facts_files=false wrote facts files"
+grep -q 'dump_host: .*; gathered now' "$OUTPUT_DIR/nofiles.log" || fail "no summary without facts files"
 
 # A host name that is a path: its facts file stays in the facts folder, named by host_file_stem, and
 # the cluster_profile lookup reads it back as that host.

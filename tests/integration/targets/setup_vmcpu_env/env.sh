@@ -13,8 +13,12 @@ fleet_source_wanted="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sy
     "$config")"
 # and the Python of .venv-nova (Nova's own nova.conf parser) as vmcpu_nova_python.
 nova_python="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get("vmcpu_nova_python") or "")' "$config")"
+# and the site-packages of .venv-collections (community.general, requirements/collections.txt) as
+# vmcpu_test_collections.
+test_collections="$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1])).get("vmcpu_test_collections") or "")' \
+    "$config")"
 python="$(command -v python)"
-export collection_root shared nova_python python
+export collection_root shared nova_python test_collections python
 # Python snippets of the targets import the collection under test.
 PYTHONPATH="$(cd "$collection_root/../../.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH

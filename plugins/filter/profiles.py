@@ -1,6 +1,6 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters on the profile engine: build a profile from a facts mapping, render its report (Markdown or HTML) and summary."""
+"""Filters on the profile engine: build a profile from a facts mapping or merge partial ones, render its report (Markdown or HTML) and summary."""
 
 import glob
 import json
@@ -14,16 +14,23 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.feature_matrix import check_matrix
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, facts_level, unwrap_facts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.report import profile_html, profile_report, profile_summary
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import profile_from_facts
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.profile_entry import merged_profile, profile_from_facts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, PROFILE, validate
 
 
-def cluster_profile(facts_by_host, name, features=None, target_host=None, policies=None, min_level=None):
+def cluster_profile(facts_by_host, name, features=None, target_host=None, policies=None, min_level=None, partial=False):
     try:
         return profile_from_facts(facts_by_host, name, features=features or (), target_host=target_host,
-                                  policies=policies, min_level=min_level)
+                                  policies=policies, min_level=min_level, partial=partial)
     except VmcpuError as exc:
         raise AnsibleFilterError('vmcpu.profiles.cluster_profile: %s' % exc) from None
+
+
+def merge_profiles(profiles, name, partial=False, target_host=None, min_level=None):
+    try:
+        return merged_profile(profiles, name, partial=partial, target_host=target_host, min_level=min_level)
+    except VmcpuError as exc:
+        raise AnsibleFilterError('vmcpu.profiles.merge_profiles: %s' % exc) from None
 
 
 # The profiles the collection ships (scripts/bundled-profiles.sh), next to the plugins.
@@ -74,4 +81,5 @@ class FilterModule:
     def filters(self):
         return {'cluster_profile': cluster_profile, 'profile_report': _rendered(_report, 'profile_report'),
                 'profile_html': _rendered(_html_report, 'profile_html'),
-                'profile_summary': _rendered(profile_summary, 'profile_summary'), 'host_level': host_level}
+                'profile_summary': _rendered(profile_summary, 'profile_summary'), 'host_level': host_level,
+                'merge_profiles': merge_profiles}

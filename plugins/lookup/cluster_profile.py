@@ -65,6 +65,15 @@ options:
     description: Leave out hosts that have no facts instead of failing.
     type: bool
     default: false
+  partial:
+    description:
+      - Make a partial profile - one of a slice of the fleet, which also carries its merge inputs
+        (C(merge_inputs), each distinct CPU of its hosts once) so that the filter
+        P(vmcpu.profiles.merge_profiles#filter) can merge the slices' profiles into exactly the profile
+        of the whole fleet.
+      - A partial profile is a valid profile of its hosts, only larger.
+    type: bool
+    default: false
 notes:
   - The facts must come from the same collection layout (C(schema_version) 1).
 requirements:
@@ -116,7 +125,7 @@ class LookupModule(LookupBase):
                 terms, hostvars=(variables or {}).get('hostvars'), name=self.get_option('name'),
                 features=self.get_option('features'), target_host=self.get_option('target_host'),
                 allow_missing=self.get_option('allow_missing'), policies=self.get_option('policies'),
-                min_level=self.get_option('min_level'))
+                min_level=self.get_option('min_level'), partial=self.get_option('partial'))
         except VmcpuError as exc:
             raise AnsibleLookupError('vmcpu.profiles.cluster_profile: %s' % exc) from None
         return [profile]

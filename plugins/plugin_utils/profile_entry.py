@@ -6,27 +6,44 @@ Inputs are collected and validated (facts schema), the profile is built, and the
 validated against the profile schema before anyone sees it.
 """
 
+from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.slices import merge_profiles, with_merge_inputs
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts, facts_mapping
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 
 def compute_profile(terms, hostvars=None, name=None, features=(), target_host=None, allow_missing=False,
-                    policies=None, min_level=None):
-    """Profile of the hosts named or pointed to by ``terms`` (see ``host_inputs.collect_hosts``)."""
+                    policies=None, min_level=None, partial=False):
+    """Profile of the hosts named or pointed to by ``terms`` (see ``host_inputs.collect_hosts``); with
+    ``partial``, with the merge inputs of ``profile.slices``."""
     check_profile_name(name)
     hosts = collect_hosts(terms or (), hostvars=hostvars, allow_missing=allow_missing)
-    return _validated(build_profile(hosts, name, features=features or (), target_host=target_host,
-                                    policies=policies, min_level=min_level))
+    return _built(hosts, name, features, target_host, policies, min_level, partial)
 
 
-def profile_from_facts(facts_by_host, name, features=(), target_host=None, policies=None, min_level=None):
+def profile_from_facts(facts_by_host, name, features=(), target_host=None, policies=None, min_level=None, partial=False):
     """Profile of ``{host: facts}`` (e.g. a dict built in a play); each facts document is validated."""
     check_profile_name(name)
-    hosts = facts_mapping(facts_by_host)
-    return _validated(build_profile(hosts, name, features=features or (), target_host=target_host,
-                                    policies=policies, min_level=min_level))
+    return _built(facts_mapping(facts_by_host), name, features, target_host, policies, min_level, partial)
+
+
+def merged_profile(profiles, name, partial=False, target_host=None, min_level=None):
+    """The fleet profile of partial profiles of its slices (``profile.slices``); each is validated first."""
+    check_profile_name(name)
+    if not isinstance(profiles, (list, tuple)):
+        raise VmcpuError('expected a list of partial profiles, got %s.' % kind_of(profiles))
+    for number, profile in enumerate(profiles, 1):
+        validate(profile, PROFILE, 'profile %d of the list' % number)
+    return _validated(merge_profiles(list(profiles), name, partial=partial, target_host=target_host,
+                                     min_level=min_level))
+
+
+def _built(hosts, name, features, target_host, policies, min_level, partial):
+    profile = build_profile(hosts, name, features=features or (), target_host=target_host, policies=policies,
+                            min_level=min_level)
+    return _validated(with_merge_inputs(profile, hosts) if partial else profile)
 
 
 def _validated(profile):

@@ -434,6 +434,52 @@ SCHEMAS = json.loads(r"""
    "field_name": {
     "type": "string",
     "pattern": "^[a-z0-9][a-z0-9_]*(\\[[0-9]+\\])?$"
+   },
+   "cpuid_entry": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "leaf",
+     "subleaf",
+     "eax",
+     "ebx",
+     "ecx",
+     "edx"
+    ],
+    "properties": {
+     "leaf": {
+      "$ref": "#/$defs/hex32"
+     },
+     "subleaf": {
+      "type": "string",
+      "pattern": "^0x[0-9a-f]+$"
+     },
+     "flags": {
+      "type": "integer",
+      "minimum": 0
+     },
+     "eax": {
+      "$ref": "#/$defs/hex32"
+     },
+     "ebx": {
+      "$ref": "#/$defs/hex32"
+     },
+     "ecx": {
+      "$ref": "#/$defs/hex32"
+     },
+     "edx": {
+      "$ref": "#/$defs/hex32"
+     }
+    }
+   },
+   "msr_values": {
+    "type": "object",
+    "propertyNames": {
+     "pattern": "^0x[0-9a-f]{8}$"
+    },
+    "additionalProperties": {
+     "$ref": "#/$defs/hex64"
+    }
    }
   },
   "properties": {
@@ -722,6 +768,88 @@ SCHEMAS = json.loads(r"""
      "generated_at": {
       "type": "string",
       "format": "date-time"
+     }
+    }
+   },
+   "merge_inputs": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "cpus",
+     "hosts"
+    ],
+    "properties": {
+     "cpus": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+       "type": "object",
+       "additionalProperties": false,
+       "required": [
+        "vendor"
+       ],
+       "properties": {
+        "vendor": {
+         "type": "string"
+        },
+        "kvm": {
+         "type": "object",
+         "additionalProperties": false,
+         "required": [
+          "supported_cpuid",
+          "feature_msrs",
+          "msr_index_list"
+         ],
+         "properties": {
+          "supported_cpuid": {
+           "type": "array",
+           "items": {
+            "$ref": "#/$defs/cpuid_entry"
+           }
+          },
+          "feature_msrs": {
+           "$ref": "#/$defs/msr_values"
+          },
+          "msr_index_list": {
+           "type": "array",
+           "items": {
+            "$ref": "#/$defs/hex32"
+           }
+          }
+         }
+        },
+        "groups": {
+         "type": "array",
+         "minItems": 1,
+         "items": {
+          "type": "array",
+          "items": {
+           "$ref": "#/$defs/cpuid_entry"
+          }
+         }
+        },
+        "dump_msrs": {
+         "$ref": "#/$defs/msr_values"
+        }
+       },
+       "if": {
+        "required": [
+         "groups"
+        ]
+       },
+       "then": {
+        "required": [
+         "dump_msrs"
+        ]
+       }
+      }
+     },
+     "hosts": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "integer",
+       "minimum": 0
+      }
      }
     }
    },

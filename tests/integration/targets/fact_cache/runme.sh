@@ -69,6 +69,20 @@ check_cache() {
         fail "$name: the profile of the cached slices differs from the one-pass profile"
     echo "ok: $name: the profile of two cached slices is the one-pass profile ($one_pass)"
 
+    # Partial profiles of the slices (profile_partial=true), merged by the filter merge_profiles.
+    for slice in 'fleet[0:1]' 'fleet[2:3]'; do
+        play vmcpu.profiles.generate_profile -l "$slice" -e "profile_name=slice${slice:6:1}" -e vmcpu_gather=false \
+            -e profile_partial=true -e "vmcpu_profiles_dir=$out/$name-slices" -e vmcpu_facts_files=false >"$log/partial.log" ||
+            { cat "$log/partial.log"; fail "$name: partial profile of $slice failed"; }
+    done
+    (cd "$out" && ansible localhost -m ansible.builtin.copy -a "dest=$out/$name-merged.json content={{ query('ansible.builtin.file', \
+        '$out/$name-slices/slice0.json', '$out/$name-slices/slice2.json') | map('from_json') | list \
+        | vmcpu.profiles.merge_profiles(name='fleet') | to_nice_json }}") >"$log/merge.log" ||
+        { cat "$log/merge.log"; fail "$name: merge_profiles failed"; }
+    [ "$(digest_of "$out/$name-merged.json")" = "$one_pass" ] ||
+        fail "$name: the merged partial profiles of the slices differ from the one-pass profile"
+    echo "ok: $name: merge_profiles of the slices' partial profiles is the one-pass profile"
+
     # Fresh enough: nothing is gathered; older than the maximum age: all are gathered again.
     play vmcpu.profiles.gather -l fleet -e vmcpu_facts_max_age=3600 -e vmcpu_facts_files=false >"$log/fresh.log"
     grep -Eq 'skylake +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 +skipped=1 ' "$log/fresh.log" ||

@@ -11,6 +11,16 @@ source "$(dirname "$0")/../setup_vmcpu_env/env.sh"
 
 for module_path in "$collection_root"/plugins/modules/*.py; do
     module="$(basename "$module_path" .py)"
+    action="$collection_root/plugins/action/$module.py"
+    # A module whose action plugin never executes a module runs wholly on the controller: its module
+    # file is documentation and must stay so (no code that could be shipped to a host).
+    if [ -f "$action" ] && ! grep -q "_execute_module" "$action"; then
+        if grep -Eq "^(import|from) " "$module_path"; then
+            fail "$module runs on the controller (plugins/action/$module.py) but its module file has imports"
+        fi
+        echo "ok: $module runs on the controller; its module file is documentation only"
+        continue
+    fi
     keep="$OUTPUT_DIR/$module"
     rm -rf "$keep"
     mkdir -p "$keep"

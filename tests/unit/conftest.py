@@ -251,6 +251,15 @@ def export_cases(request, collection_root, qemu_model_facts):
     return cases
 
 
+@pytest.fixture(scope='session')
+def schema_documents(collection_root, qemu_model_facts):
+    """``[(schema name, document)]``: real documents of each schema, facts imported from dumps of
+    QEMU's models and the bundled profiles."""
+    profiles = [json.loads(path.read_text()) for path in sorted((collection_root / 'bundled_profiles').glob('*.json'))]
+    return [('host_facts.schema.json', facts) for facts in qemu_model_facts.values()] + \
+        [('profile.schema.json', profile) for profile in profiles]
+
+
 def _places(value, path=()):
     """Every path into the JSON value ``value``."""
     yield path
@@ -271,7 +280,7 @@ def mutated_document():
     values = st.recursive(
         st.none() | st.booleans() | st.integers(-2, 2 ** 40) | st.floats(allow_nan=False, allow_infinity=False)
         | st.sampled_from(['', 'x', '0x0000000d', '0x1', '0xffffffff', 'live', 'kvm', 'GenuineIntel', 'eax',
-                           'sha256:' + '0' * 64]),
+                           'sha256:' + '0' * 64, '0x0000000d\n', '2026-12-03T10:00:00Z', 'yesterday']),
         lambda children: st.lists(children, max_size=3) | st.dictionaries(
             st.sampled_from(['leaf', 'eax', 'x', 'name']), children, max_size=3),
         max_leaves=6)

@@ -8,6 +8,7 @@ is the file name without ``.json``). Every facts document is validated against t
 and refused when it contradicts itself.
 """
 
+import collections
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
@@ -69,8 +70,7 @@ def collect_hosts(terms, hostvars=None, allow_missing=False):
         raise VmcpuError('no CPU facts for host(s) %s: gather them first (playbooks/gather.yml or the '
                          'vmcpu.profiles.cpu_facts module), or set allow_missing=true to leave them out.'
                          % ', '.join(missing))
-    names = [name for name, facts in hosts]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+    duplicates = sorted(name for name, count in collections.Counter(name for name, facts in hosts).items() if count > 1)
     if duplicates:
         raise VmcpuError('host(s) %s given more than once.' % ', '.join(duplicates))
     return hosts

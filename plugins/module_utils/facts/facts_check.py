@@ -8,7 +8,7 @@ Standard library only (cpu_profile_check runs it on the managed node).
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import parse_entry
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import core_type, identity
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import IDENTITY_LEAVES, core_type, identity
 from ansible_collections.vmcpu.profiles.plugins.module_utils.schemas.validator import validate_document
 
 HOST_FACTS_SCHEMA = 'host_facts.schema.json'
@@ -56,12 +56,15 @@ def check_facts_consistent(facts, what):
 
 
 def _unique_leaves(entries, where):
-    """``{(leaf, subleaf): registers}`` of ``entries``; a leaf listed twice is refused."""
-    leaves = {}
-    for entry in entries:
-        key, registers = parse_entry(entry)
-        if key in leaves:
-            raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
-                             'vmcpu.profiles.cpu_facts.' % (where, entry['leaf'], entry['subleaf']))
-        leaves[key] = registers
-    return leaves
+    """``{(leaf, subleaf): registers}`` of the entries the derived fields are read from
+    (``IDENTITY_LEAVES``: a fleet's facts are checked host by host, so the other registers are left
+    to the reader that needs them); a leaf listed twice is refused."""
+    keys = [(int(entry['leaf'], 16), int(entry['subleaf'], 16)) for entry in entries]
+    if len(set(keys)) != len(keys):
+        seen = set()
+        for entry, key in zip(entries, keys):
+            if key in seen:
+                raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
+                                 'vmcpu.profiles.cpu_facts.' % (where, entry['leaf'], entry['subleaf']))
+            seen.add(key)
+    return {key: parse_entry(entry)[1] for key, entry in zip(keys, entries) if key in IDENTITY_LEAVES}

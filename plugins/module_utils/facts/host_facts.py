@@ -31,6 +31,8 @@ CORE_TYPES = {0x20: 'efficiency', 0x40: 'performance'}
 # vol. 3, extended CPU topology; Linux's get_topology_cpu_type).
 AMD_TOPOLOGY_LEAF = 0x80000026
 AMD_CORE_TYPES = {0: 'performance', 1: 'efficiency', 2: 'low power'}
+# The (leaf, sub-leaf)s ``identity`` and ``core_type`` read.
+IDENTITY_LEAVES = frozenset([(0, 0), (1, 0), (HYBRID_LEAF, 0), (AMD_TOPOLOGY_LEAF, 0)] + [(leaf, 0) for leaf in BRAND_LEAVES])
 
 
 def format_entries(leaves):

@@ -9,6 +9,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.gathered_facts import PlayFacts
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_variables import host_variables
 
 ARGUMENT_SPEC = {
     'hosts': {'type': 'list', 'elements': 'str', 'required': True},
@@ -30,12 +31,12 @@ class ActionModule(ActionBase):
         unknown = [host for host in args['hosts'] if host not in hostvars]
         if unknown:
             raise AnsibleActionFail('vmcpu.profiles.facts_files: not inventory hosts: %s.' % ', '.join(unknown))
+        variables = {host: host_variables(hostvars, host) for host in args['hosts']}
         # A host gathered in this play has the cpu_facts result registered and not skipped.
-        gathered_now = {host for host in args['hosts']
-                        if isinstance(hostvars[host].get(result_name), dict)
-                        and 'ansible_facts' in hostvars[host][result_name]}
+        gathered_now = {host for host, host_vars in variables.items()
+                        if isinstance(host_vars.get(result_name), dict) and 'ansible_facts' in host_vars[result_name]}
         try:
-            play_facts = PlayFacts(args['hosts'], hostvars, gathered_now)
+            play_facts = PlayFacts(args['hosts'], variables, gathered_now)
             changed, diffs = ([], []) if args['dir'] is None else play_facts.write_files(
                 args['dir'], check_mode=self._task.check_mode, diff=self._task.diff)
         except VmcpuError as exc:

@@ -17,6 +17,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts im
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, facts_level
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_variables import host_variables
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, validate
 
 GATHERED_AT_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
@@ -68,7 +69,7 @@ class PlayFacts:
         self.hosts = {}
         missing = []
         for host in hosts:
-            ansible_facts = hostvars[host].get('ansible_facts') or {}
+            ansible_facts = host_variables(hostvars, host).get('ansible_facts') or {}
             facts = ansible_facts.get('vmcpu')
             if not facts:
                 missing.append(host)

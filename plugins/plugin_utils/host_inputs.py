@@ -16,6 +16,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.facts_check i
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_from_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_variables import host_variables
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, validate
 
 
@@ -26,7 +27,7 @@ def is_facts_path(term):
 def _hostvars_facts(hostvars, host):
     if hostvars is None or host not in hostvars:
         return None
-    facts = hostvars[host].get('ansible_facts', {}).get('vmcpu')
+    facts = host_variables(hostvars, host).get('ansible_facts', {}).get('vmcpu')
     return facts if facts else None
 
 

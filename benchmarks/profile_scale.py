@@ -131,7 +131,7 @@ def synthesize(bases, count, bits_per_host, seed, pool=0):
             entry[register] = '0x%08x' % (int(entry[register], 16) & ~mask)
             groups[g]['cpuid'][e] = entry
         facts = dict(base, raw_cpuid=dict(base['raw_cpuid'], groups=groups),
-                     source='synthetic:%s#%d' % (base_name, i),
+                     source='%s#%d' % (base['source'], i),
                      fingerprint=dict(base['fingerprint'], digest='sha256:%064x' % (i + 1)))
         hosts.append(('host%05d' % i, facts))
     return hosts
@@ -154,7 +154,13 @@ def time_build(hosts, repeat):
 
 
 def memory_build(hosts):
-    """(tracemalloc peak bytes, ru_maxrss delta bytes) of one build_profile in a forked child."""
+    """(tracemalloc peak bytes, ru_maxrss delta bytes, features, explained) of one build_profile."""
+    return memory_of(lambda: build_profile(hosts, name='bench', generated_at='2000-01-01T00:00:00Z'))
+
+
+def memory_of(compute):
+    """(tracemalloc peak bytes, ru_maxrss delta bytes, features, explained) of one ``compute()``
+    (which returns a profile), run in a forked child."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -162,7 +168,7 @@ def memory_build(hosts):
             os.close(read_end)
             rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             tracemalloc.start()
-            profile = build_profile(hosts, name='bench', generated_at='2000-01-01T00:00:00Z')
+            profile = compute()
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             rss_delta = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_start) * 1024

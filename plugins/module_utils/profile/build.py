@@ -22,7 +22,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import (
     check_level, level_features, level_rank, x86_64_level)
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import Kind, Policy
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import Fleet, cyclic_gc_paused
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.policy import field_policy, parse_adjustments
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.xsave_layout import (
     COMPACTED_FORMAT_USERS, SIZE_FIELDS, area_sizes, component_kinds, component_number, is_component_flag,
@@ -419,6 +419,11 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     ``min_level`` (``fields.levels``) is refused."""
     if min_level is not None:
         check_level(min_level)
+    with cyclic_gc_paused():
+        return _built_profile(hosts, name, features, target_host, hypervisor, generated_at, policies, min_level)
+
+
+def _built_profile(hosts, name, features, target_host, hypervisor, generated_at, policies, min_level):
     fleet, cluster, target, identity = prepared_pool(hosts, target_host)
     layout = field_index(fleet.vendor)
     adjustments = parse_adjustments(layout, features, policies)

@@ -13,6 +13,8 @@ parts that hold it: per distinct value, not per host.
 """
 
 import collections
+import contextlib
+import gc
 import itertools
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
@@ -20,6 +22,21 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.baseline_parts import BaselineParts
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import EntryTable, host_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import baseline_of, merge_all, merge_values
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused():
+    """Python's cyclic garbage collector paused, then resumed if it ran before. Folding a fleet in
+    allocates millions of objects that stay alive (the hosts' facts are alive anyway) and makes no
+    reference cycles, so every collection pass walks the whole fleet to free nothing: about 15% of
+    the time at 100,000 hosts (benchmarks/fleet_play.py)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class DistinctHost:

@@ -17,7 +17,6 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts im
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, facts_level
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_variables import host_variables
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, validate
 
 GATHERED_AT_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
@@ -61,15 +60,16 @@ def facts_file_text(facts):
 
 
 class PlayFacts:
-    """The CPU facts of ``hosts`` from ``hostvars``; ``gathered_now`` are the hosts whose facts this
+    """The CPU facts of ``hosts`` from ``variables`` (``{host: its variables}``, as
+    ``host_variables.host_variables`` reads them); ``gathered_now`` are the hosts whose facts this
     play read (the others' come from the fact cache)."""
 
-    def __init__(self, hosts, hostvars, gathered_now, now=None):
+    def __init__(self, hosts, variables, gathered_now, now=None):
         self.now = now or datetime.datetime.now(datetime.timezone.utc)
         self.hosts = {}
         missing = []
         for host in hosts:
-            ansible_facts = host_variables(hostvars, host).get('ansible_facts') or {}
+            ansible_facts = variables[host].get('ansible_facts') or {}
             facts = ansible_facts.get('vmcpu')
             if not facts:
                 missing.append(host)

@@ -8,8 +8,8 @@ place in it and what was expected.
 
 jsonschema (pure Python) reads every document; a large fleet's facts take it about 9 ms per host.
 When jsonschema-rs is installed (requirements.txt), it accepts a valid document in a few tens of
-microseconds, and only a document it refuses goes through jsonschema, whose first error is what
-the message shows, so messages do not depend on which library is installed.
+microseconds; only a document it refuses, or holds values it cannot read, goes through jsonschema,
+whose first error is what the message shows, so messages do not depend on which library is installed.
 """
 
 import json
@@ -63,8 +63,9 @@ def validate(document, schema_name, what):
 
 
 def _fast_accepts(fast, document):
-    """Whether jsonschema-rs accepts ``document``; values it cannot convert (Ansible's own string
-    and mapping types are converted, other objects may not be) go to jsonschema."""
+    """Whether jsonschema-rs accepts ``document``. It reads plain JSON types and dict subclasses only;
+    a document holding anything else (Ansible's tagged strings and lazy values, as a profile passed
+    through a template has them) goes to jsonschema."""
     try:
         return fast.is_valid(document)
     except (ValueError, TypeError):

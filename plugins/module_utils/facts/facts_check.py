@@ -59,12 +59,13 @@ def _unique_leaves(entries, where):
     """``{(leaf, subleaf): registers}`` of the entries the derived fields are read from
     (``IDENTITY_LEAVES``: a fleet's facts are checked host by host, so the other registers are left
     to the reader that needs them); a leaf listed twice is refused."""
-    keys = [(int(entry['leaf'], 16), int(entry['subleaf'], 16)) for entry in entries]
-    if len(set(keys)) != len(keys):
-        seen = set()
-        for entry, key in zip(entries, keys):
-            if key in seen:
-                raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
-                                 'vmcpu.profiles.cpu_facts.' % (where, entry['leaf'], entry['subleaf']))
-            seen.add(key)
-    return {key: parse_entry(entry)[1] for key, entry in zip(keys, entries) if key in IDENTITY_LEAVES}
+    seen, leaves = set(), {}
+    for entry in entries:
+        key = (int(entry['leaf'], 16), int(entry['subleaf'], 16))
+        if key in seen:
+            raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
+                             'vmcpu.profiles.cpu_facts.' % (where, entry['leaf'], entry['subleaf']))
+        seen.add(key)
+        if key in IDENTITY_LEAVES:
+            leaves[key] = parse_entry(entry)[1]
+    return leaves

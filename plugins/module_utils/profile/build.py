@@ -410,6 +410,7 @@ def profile_digest(profile):
     return 'sha256:' + hashlib.sha256(canonical.encode('utf-8')).hexdigest()
 
 
+@cyclic_gc_paused()
 def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', generated_at=None, policies=None,
                   min_level=None):
     """The profile of ``hosts``, a sequence of ``(host name, facts)``; raises VmcpuError on bad input.
@@ -419,11 +420,6 @@ def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', 
     ``min_level`` (``fields.levels``) is refused."""
     if min_level is not None:
         check_level(min_level)
-    with cyclic_gc_paused():
-        return _built_profile(hosts, name, features, target_host, hypervisor, generated_at, policies, min_level)
-
-
-def _built_profile(hosts, name, features, target_host, hypervisor, generated_at, policies, min_level):
     fleet, cluster, target, identity = prepared_pool(hosts, target_host)
     layout = field_index(fleet.vendor)
     adjustments = parse_adjustments(layout, features, policies)

@@ -121,6 +121,14 @@ check_cache jsonfile
 # ansible-core 2.19 names the file s1_<host> (its serialisation version), earlier releases <host>.
 find "$out/jsonfile-cache" -type f -size +1k | grep -Eq '/(s[0-9]+_)?skylake$' ||
     { ls -l "$out/jsonfile-cache"; fail "jsonfile: no cache file for skylake"; }
+# A maximum age that is not a number of seconds stops the run before any host is gathered.
+expect_refusal jsonfile/max-age-text.log "vmcpu.profiles.facts_stale: the maximum age must be a number of seconds, got " \
+    play vmcpu.profiles.gather -l fleet -e vmcpu_facts_max_age=soon -e vmcpu_facts_files=false
+expect_refusal jsonfile/max-age-negative.log "vmcpu.profiles.facts_stale: the maximum age must be 0 or more seconds, got -5." \
+    play vmcpu.profiles.gather -l fleet -e vmcpu_facts_max_age=-5 -e vmcpu_facts_files=false
+for log in max-age-text max-age-negative; do
+    if grep -q 'TASK \[Read CPUID' "$out/jsonfile/$log.log"; then cat "$out/jsonfile/$log.log"; fail "$log: cpu_facts ran"; fi
+done
 
 # -- Redis ------------------------------------------------------------------------------------------
 [ -d "$test_collections/ansible_collections/community/general" ] ||

@@ -6,8 +6,11 @@ what its own CPUID says, as ``host_facts.build_host_facts`` derives them.
 Standard library only (cpu_profile_check runs it on the managed node).
 """
 
+import collections
+import functools
+from operator import itemgetter
+
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import parse_entry
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import IDENTITY_LEAVES, core_type, identity
 from ansible_collections.vmcpu.profiles.plugins.module_utils.schemas.validator import validate_document
 
@@ -27,14 +30,14 @@ def check_facts_consistent(facts, what):
     ``build_host_facts`` derives them, and no leaf may appear twice in a group or in the KVM view.
     ``what`` names the document in the message."""
     groups = facts['raw_cpuid']['groups']
-    leaves_of_groups = [_unique_leaves(group['cpuid'], '%s, raw_cpuid.groups[%d].cpuid' % (what, index))
-                        for index, group in enumerate(groups)]
-    kvm_leaves = _unique_leaves(facts['kvm'].get('supported_cpuid', []), '%s, kvm.supported_cpuid' % what)
-    first = leaves_of_groups[0]
-    derived = identity(first, what)
+    of_groups = [_identity_of(group['cpuid'], '%s, raw_cpuid.groups[%d].cpuid' % (what, index))
+                 for index, group in enumerate(groups)]
+    of_kvm = _identity_of(facts['kvm'].get('supported_cpuid', []), '%s, kvm.supported_cpuid' % what)
+    first = of_groups[0]
+    derived = dict(first.identity or identity(first.leaves, what))
     cpus = [cpu for group in groups for cpu in group['cpus']]
     derived['logical_cpus'] = len(cpus)
-    derived['hybrid'] = len({core_type(leaves) for leaves in leaves_of_groups}) > 1
+    derived['hybrid'] = len({group.core_type for group in of_groups}) > 1
     derived['guest_view'] = 'kvm' if facts['kvm']['available'] else 'raw'
     for key in ('vendor', 'family', 'model', 'stepping', 'brand', 'logical_cpus', 'hybrid', 'guest_view'):
         if facts[key] != derived[key]:
@@ -42,30 +45,48 @@ def check_facts_consistent(facts, what):
                              'host again with vmcpu.profiles.cpu_facts instead of editing facts.'
                              % (what, key, facts[key], derived[key]))
     # A profile of the KVM view applies the field table of the facts' vendor to that view's registers.
-    if (0, 0) in kvm_leaves and identity(kvm_leaves, what)['vendor'] != facts['vendor']:
+    if of_kvm.identity is not None and of_kvm.identity['vendor'] != facts['vendor']:
         raise VmcpuError('%s: the document contradicts itself: vendor is %r, but kvm.supported_cpuid says %r; gather '
                          'the host again with vmcpu.profiles.cpu_facts instead of editing facts.'
-                         % (what, facts['vendor'], identity(kvm_leaves, what)['vendor']))
+                         % (what, facts['vendor'], of_kvm.identity['vendor']))
     if len(set(cpus)) != len(cpus):
         raise VmcpuError('%s: the document contradicts itself: a logical CPU is in two groups of '
                          'raw_cpuid.groups.' % what)
-    for index, (group, leaves) in enumerate(zip(groups, leaves_of_groups)):
-        if group['core_type'] != core_type(leaves):
+    for index, (group, derived_group) in enumerate(zip(groups, of_groups)):
+        if group['core_type'] != derived_group.core_type:
             raise VmcpuError('%s: the document contradicts itself: raw_cpuid.groups[%d].core_type is %r, but its '
-                             'CPUID says %r.' % (what, index, group['core_type'], core_type(leaves)))
+                             'CPUID says %r.' % (what, index, group['core_type'], derived_group.core_type))
 
 
-def _unique_leaves(entries, where):
-    """``{(leaf, subleaf): registers}`` of the entries the derived fields are read from
-    (``IDENTITY_LEAVES``: a fleet's facts are checked host by host, so the other registers are left
-    to the reader that needs them); a leaf listed twice is refused."""
-    seen, leaves = set(), {}
-    for entry in entries:
-        key = (int(entry['leaf'], 16), int(entry['subleaf'], 16))
-        if key in seen:
-            raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
-                             'vmcpu.profiles.cpu_facts.' % (where, entry['leaf'], entry['subleaf']))
-        seen.add(key)
-        if key in IDENTITY_LEAVES:
-            leaves[key] = parse_entry(entry)[1]
-    return leaves
+# The facts schema allows one spelling of a leaf ('0x%08x') and of a sub-leaf ('0x%x'), so entries of
+# one (leaf, sub-leaf) have equal text, and the check can compare text without parsing each entry.
+_SLOT_TEXT = itemgetter('leaf', 'subleaf')
+_ENTRY_TEXT = itemgetter('leaf', 'subleaf', 'eax', 'ebx', 'ecx', 'edx')
+_IDENTITY_SLOTS = tuple(('0x%08x' % leaf, '0x%x' % subleaf) for leaf, subleaf in sorted(IDENTITY_LEAVES))
+
+
+def _identity_of(entries, where):
+    """``IdentityLeaves`` of the entries of one group or of the KVM view; a leaf listed twice is refused.
+    Only the ``IDENTITY_LEAVES`` are parsed: a fleet's facts are checked host by host, so the other
+    registers are left to the reader that needs them."""
+    by_slot = dict(zip(map(_SLOT_TEXT, entries), entries))
+    if len(by_slot) != len(entries):
+        seen = set()
+        for slot in map(_SLOT_TEXT, entries):
+            if slot in seen:
+                raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
+                                 'vmcpu.profiles.cpu_facts.' % ((where,) + slot))
+            seen.add(slot)
+    return _parsed_identity(tuple(_ENTRY_TEXT(by_slot[slot]) for slot in _IDENTITY_SLOTS if slot in by_slot))
+
+
+IdentityLeaves = collections.namedtuple('IdentityLeaves', 'leaves identity core_type')
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_identity(texts):
+    """``IdentityLeaves`` of identity entries given as ``_ENTRY_TEXT`` tuples; hosts of one CPU model
+    share them, so each distinct set is parsed once. ``identity`` is None without leaf 0 (the caller
+    raises, naming the document)."""
+    leaves = {(int(text[0], 16), int(text[1], 16)): tuple(int(value, 16) for value in text[2:]) for text in texts}
+    return IdentityLeaves(leaves, identity(leaves, None) if (0, 0) in leaves else None, core_type(leaves))

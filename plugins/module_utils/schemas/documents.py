@@ -41,7 +41,7 @@ SCHEMAS = json.loads(r"""
    },
    "subleaf": {
     "type": "string",
-    "pattern": "^0x[0-9a-f]+$"
+    "pattern": "^0x(0|[1-9a-f][0-9a-f]{0,7})$"
    },
    "cpuid_entry": {
     "type": "object",

@@ -73,6 +73,12 @@ def leaf_twice(facts):
     entries.append(twin)
 
 
+def leaf_twice_spelled_apart(facts):
+    """The twin's sub-leaf has a leading zero: the schema allows one spelling, so text comparison finds twins."""
+    entries = facts['raw_cpuid']['groups'][0]['cpuid']
+    entries.append(dict(leaf_entry(facts, '0x00000007'), subleaf='0x00', ebx='0x00000000'))
+
+
 @pytest.mark.parametrize('change, message', [
     (amd_vendor, "the facts of host h1: the document contradicts itself: vendor is 'GenuineIntel', but its CPUID says 'AuthenticAMD'"),
     (lambda facts: facts.update(model=facts['model'] + 1), 'the facts of host h1: the document contradicts itself: model is '),
@@ -80,6 +86,7 @@ def leaf_twice(facts):
     (lambda facts: facts.update(guest_view='kvm' if facts['guest_view'] == 'raw' else 'raw'),
      'the facts of host h1: the document contradicts itself: guest_view is '),
     (leaf_twice, 'the facts of host h1, raw_cpuid.groups[0].cpuid lists leaf 0x00000007 subleaf 0x0 twice'),
+    (leaf_twice_spelled_apart, "the facts of host h1 does not match host_facts.schema.json at raw_cpuid.groups[0].cpuid["),
     (lambda facts: leaf_entry(facts, '0x00000001').update(eax='0x00000001'),
      'the facts of host h1: the document contradicts itself: family is '),
 ])

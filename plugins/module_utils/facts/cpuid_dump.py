@@ -7,6 +7,7 @@ Both the live readers and the offline importers produce a ``CpuidDump``; everyth
 """
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Dict, Tuple
 
 REGISTER_NAMES = ('eax', 'ebx', 'ecx', 'edx')
@@ -45,7 +46,16 @@ def format_entry(leaf, subleaf, regs, **extra):
     return entry
 
 
+# The text of an entry's slot and of its whole content, for readers that compare entries without parsing them.
+SLOT_TEXT = itemgetter('leaf', 'subleaf')
+ENTRY_TEXT = itemgetter('leaf', 'subleaf', *REGISTER_NAMES)
+
+
 def parse_entry(entry):
     """Inverse of ``format_entry``: ``((leaf, subleaf), (eax, ebx, ecx, edx))``."""
-    return ((int(entry['leaf'], 16), int(entry['subleaf'], 16)),
-            tuple(int(entry[name], 16) for name in REGISTER_NAMES))
+    return parse_entry_text(ENTRY_TEXT(entry))
+
+
+def parse_entry_text(text):
+    """``parse_entry`` of an entry given as its ``ENTRY_TEXT``."""
+    return (int(text[0], 16), int(text[1], 16)), tuple(int(value, 16) for value in text[2:])

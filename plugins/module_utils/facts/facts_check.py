@@ -8,9 +8,8 @@ Standard library only (cpu_profile_check runs it on the managed node).
 
 import collections
 import functools
-from operator import itemgetter
-
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import ENTRY_TEXT, SLOT_TEXT, format_entry, parse_entry_text
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import IDENTITY_LEAVES, core_type, identity
 from ansible_collections.vmcpu.profiles.plugins.module_utils.schemas.validator import validate_document
 
@@ -60,24 +59,22 @@ def check_facts_consistent(facts, what):
 
 # The facts schema allows one spelling of a leaf ('0x%08x') and of a sub-leaf ('0x%x'), so entries of
 # one (leaf, sub-leaf) have equal text, and the check can compare text without parsing each entry.
-_SLOT_TEXT = itemgetter('leaf', 'subleaf')
-_ENTRY_TEXT = itemgetter('leaf', 'subleaf', 'eax', 'ebx', 'ecx', 'edx')
-_IDENTITY_SLOTS = tuple(('0x%08x' % leaf, '0x%x' % subleaf) for leaf, subleaf in sorted(IDENTITY_LEAVES))
+_IDENTITY_SLOTS = tuple(SLOT_TEXT(format_entry(leaf, subleaf, ())) for leaf, subleaf in sorted(IDENTITY_LEAVES))
 
 
 def _identity_of(entries, where):
     """``IdentityLeaves`` of the entries of one group or of the KVM view; a leaf listed twice is refused.
     Only the ``IDENTITY_LEAVES`` are parsed: a fleet's facts are checked host by host, so the other
     registers are left to the reader that needs them."""
-    by_slot = dict(zip(map(_SLOT_TEXT, entries), entries))
+    by_slot = dict(zip(map(SLOT_TEXT, entries), entries))
     if len(by_slot) != len(entries):
         seen = set()
-        for slot in map(_SLOT_TEXT, entries):
+        for slot in map(SLOT_TEXT, entries):
             if slot in seen:
                 raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
                                  'vmcpu.profiles.cpu_facts.' % ((where,) + slot))
             seen.add(slot)
-    return _parsed_identity(tuple(_ENTRY_TEXT(by_slot[slot]) for slot in _IDENTITY_SLOTS if slot in by_slot))
+    return _parsed_identity(tuple(ENTRY_TEXT(by_slot[slot]) for slot in _IDENTITY_SLOTS if slot in by_slot))
 
 
 IdentityLeaves = collections.namedtuple('IdentityLeaves', 'leaves identity core_type')
@@ -85,8 +82,8 @@ IdentityLeaves = collections.namedtuple('IdentityLeaves', 'leaves identity core_
 
 @functools.lru_cache(maxsize=1024)
 def _parsed_identity(texts):
-    """``IdentityLeaves`` of identity entries given as ``_ENTRY_TEXT`` tuples; hosts of one CPU model
+    """``IdentityLeaves`` of identity entries given as ``ENTRY_TEXT`` tuples; hosts of one CPU model
     share them, so each distinct set is parsed once. ``identity`` is None without leaf 0 (the caller
     raises, naming the document)."""
-    leaves = {(int(text[0], 16), int(text[1], 16)): tuple(int(value, 16) for value in text[2:]) for text in texts}
+    leaves = dict(map(parse_entry_text, texts))
     return IdentityLeaves(leaves, identity(leaves, None) if (0, 0) in leaves else None, core_type(leaves))

@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import REGISTER_NAMES, parse_entry
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import ENTRY_TEXT, REGISTER_NAMES, parse_entry, parse_entry_text
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint import fingerprint_summary
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import leaves_level
@@ -49,8 +49,7 @@ class HostView:
         return tuple(map(self.table.registers, self.entries))
 
 
-_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'eax', 'ebx', 'ecx', 'edx')
-_KVM_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'flags', 'eax', 'ebx', 'ecx', 'edx')
+_KVM_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'flags', *REGISTER_NAMES)
 
 
 class EntryTable:
@@ -75,7 +74,7 @@ class EntryTable:
 
     def group(self, entries, msr_values, with_flags):
         """The entry numbers of one CPU group: its CPUID entries, then its MSRs."""
-        contents = tuple(map(_KVM_ENTRY_CONTENT if with_flags else _ENTRY_CONTENT, entries))
+        contents = tuple(map(_KVM_ENTRY_CONTENT if with_flags else ENTRY_TEXT, entries))
         msr_contents = tuple(msr_values.items())
         numbers = list(map(self.numbers.get, contents + msr_contents))
         if None in numbers:
@@ -101,16 +100,13 @@ class EntryTable:
 
 
 def _parse_entry(content, with_flags):
-    """``(items, slot)`` of one entry given as ``_ENTRY_CONTENT``/``_KVM_ENTRY_CONTENT``. KVM
+    """``(items, slot)`` of one entry given as ``ENTRY_TEXT``/``_KVM_ENTRY_CONTENT``. KVM
     entries whose sub-leaf is insignificant are valid for every sub-leaf, so they are recorded as
     sub-leaf 0, which is where lookups start."""
-    leaf, subleaf = int(content[0], 16), int(content[1], 16)
-    if with_flags:
-        if not content[2] & KVM_SIGNIFICANT_INDEX:
-            subleaf = 0
-        content = content[:2] + content[3:]
-    items = tuple((('cpuid', leaf, subleaf, name), value)
-                  for name, value in zip(REGISTER_NAMES, map(int, content[2:], itertools.repeat(16))) if value)
+    (leaf, subleaf), regs = parse_entry_text(content[:2] + content[3:] if with_flags else content)
+    if with_flags and not content[2] & KVM_SIGNIFICANT_INDEX:
+        subleaf = 0
+    items = tuple((('cpuid', leaf, subleaf, name), value) for name, value in zip(REGISTER_NAMES, regs) if value)
     return items, ('cpuid', leaf, subleaf)
 
 

@@ -79,6 +79,11 @@ def leaf_twice_spelled_apart(facts):
     entries.append(dict(leaf_entry(facts, '0x00000007'), subleaf='0x00', ebx='0x00000000'))
 
 
+def without_leaf_0(facts):
+    entries = facts['raw_cpuid']['groups'][0]['cpuid']
+    entries.remove(leaf_entry(facts, '0x00000000'))
+
+
 @pytest.mark.parametrize('change, message', [
     (amd_vendor, "the facts of host h1: the document contradicts itself: vendor is 'GenuineIntel', but its CPUID says 'AuthenticAMD'"),
     (lambda facts: facts.update(model=facts['model'] + 1), 'the facts of host h1: the document contradicts itself: model is '),
@@ -89,6 +94,7 @@ def leaf_twice_spelled_apart(facts):
     (leaf_twice_spelled_apart, "the facts of host h1 does not match host_facts.schema.json at raw_cpuid.groups[0].cpuid["),
     (lambda facts: leaf_entry(facts, '0x00000001').update(eax='0x00000001'),
      'the facts of host h1: the document contradicts itself: family is '),
+    (without_leaf_0, 'the facts of host h1: CPUID leaf 0 is missing, so the vendor cannot be determined.'),
 ])
 def test_facts_that_contradict_themselves_are_refused(fleet, change, message):
     facts = copy.deepcopy(fleet[1][0])

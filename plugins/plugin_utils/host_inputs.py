@@ -12,12 +12,12 @@ import collections
 import os
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.facts_check import check_facts_consistent
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_from_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import cyclic_gc_paused
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.facts_reader import FactsReader
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_variables import host_variables
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import HOST_FACTS, validate
 
 
 def is_facts_path(term):
@@ -31,23 +31,39 @@ def _hostvars_facts(hostvars, host):
     return facts if facts else None
 
 
+@cyclic_gc_paused()
 def facts_mapping(facts_by_host):
     """``[(host name, facts)]`` of a ``{host: facts}`` mapping built in a play, each validated;
     a host's whole ``ansible_facts`` is accepted for its ``vmcpu`` facts."""
+    return list(read_hosts(mapping_hosts(facts_by_host), FactsReader()))
+
+
+@cyclic_gc_paused()
+def collect_hosts(terms, hostvars=None, allow_missing=False):
+    """``[(host name, facts)]`` for ``terms``, each validated; see ``located_hosts``."""
+    return list(read_hosts(located_hosts(terms, hostvars, allow_missing), FactsReader()))
+
+
+def read_hosts(located, reader):
+    """``(host name, facts)`` of each ``(host name, facts, what)`` of ``located``, validated and
+    checked by ``reader`` (a ``FactsReader``) when it is reached: the profile engine can take a
+    host in while its entries are fresh in the reader's table."""
+    for name, facts, what in located:
+        check_facts_version(name, facts)
+        reader.read(facts, what)
+        yield name, facts
+
+
+def mapping_hosts(facts_by_host):
+    """``[(host name, facts, what)]`` of a ``{host: facts}`` mapping, sorted by host, not yet validated."""
     if not isinstance(facts_by_host, dict):
         raise VmcpuError('expected a mapping of host name to facts, got %s.' % kind_of(facts_by_host))
-    hosts = []
-    for host, facts in sorted(facts_by_host.items()):
-        facts = unwrap_facts(facts)
-        check_facts_version(host, facts)
-        validate(facts, HOST_FACTS, 'facts of host %s' % host)
-        check_facts_consistent(facts, 'facts of host %s' % host)
-        hosts.append((str(host), facts))
-    return hosts
+    return [(str(host), unwrap_facts(facts), 'facts of host %s' % host) for host, facts in sorted(facts_by_host.items())]
 
 
-def collect_hosts(terms, hostvars=None, allow_missing=False):
-    """``[(host name, facts)]`` for ``terms``; hosts without facts fail unless ``allow_missing``."""
+def located_hosts(terms, hostvars=None, allow_missing=False):
+    """``[(host name, facts, what)]`` for ``terms``, not yet validated; hosts without facts fail
+    unless ``allow_missing``, and so does a host given twice."""
     hosts, missing = [], []
     for term in terms:
         term = str(term)
@@ -63,15 +79,12 @@ def collect_hosts(terms, hostvars=None, allow_missing=False):
             if facts is None:
                 missing.append(term)
                 continue
-        check_facts_version(name, facts)
-        validate(facts, HOST_FACTS, what)
-        check_facts_consistent(facts, what)
-        hosts.append((name, facts))
+        hosts.append((name, facts, what))
     if missing and not allow_missing:
         raise VmcpuError('no CPU facts for host(s) %s: gather them first (playbooks/gather.yml or the '
                          'vmcpu.profiles.cpu_facts module), or set allow_missing=true to leave them out.'
                          % ', '.join(missing))
-    duplicates = sorted(name for name, count in collections.Counter(name for name, facts in hosts).items() if count > 1)
+    duplicates = sorted(name for name, count in collections.Counter(host[0] for host in hosts).items() if count > 1)
     if duplicates:
         raise VmcpuError('host(s) %s given more than once.' % ', '.join(duplicates))
     return hosts

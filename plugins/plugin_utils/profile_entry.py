@@ -9,24 +9,28 @@ validated against the profile schema before anyone sees it.
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError, kind_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import check_profile_name
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.build import build_profile
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import cyclic_gc_paused
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.slices import merge_profiles, with_merge_inputs
-from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import collect_hosts, facts_mapping
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.facts_reader import FactsReader
+from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_inputs import located_hosts, mapping_hosts, read_hosts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import PROFILE, validate
 
 
+@cyclic_gc_paused()
 def compute_profile(terms, hostvars=None, name=None, features=(), target_host=None, allow_missing=False,
                     policies=None, min_level=None, partial=False):
-    """Profile of the hosts named or pointed to by ``terms`` (see ``host_inputs.collect_hosts``); with
+    """Profile of the hosts named or pointed to by ``terms`` (see ``host_inputs.located_hosts``); with
     ``partial``, with the merge inputs of ``profile.slices``."""
     check_profile_name(name)
-    hosts = collect_hosts(terms or (), hostvars=hostvars, allow_missing=allow_missing)
-    return _built(hosts, name, features, target_host, policies, min_level, partial)
+    located = located_hosts(terms or (), hostvars=hostvars, allow_missing=allow_missing)
+    return _built(located, name, features, target_host, policies, min_level, partial)
 
 
+@cyclic_gc_paused()
 def profile_from_facts(facts_by_host, name, features=(), target_host=None, policies=None, min_level=None, partial=False):
     """Profile of ``{host: facts}`` (e.g. a dict built in a play); each facts document is validated."""
     check_profile_name(name)
-    return _built(facts_mapping(facts_by_host), name, features, target_host, policies, min_level, partial)
+    return _built(mapping_hosts(facts_by_host), name, features, target_host, policies, min_level, partial)
 
 
 def merged_profile(profiles, name, partial=False, target_host=None, min_level=None):
@@ -40,9 +44,15 @@ def merged_profile(profiles, name, partial=False, target_host=None, min_level=No
                                      min_level=min_level))
 
 
-def _built(hosts, name, features, target_host, policies, min_level, partial):
+def _built(located, name, features, target_host, policies, min_level, partial):
+    """The profile of ``located`` hosts (``host_inputs.located_hosts``): the engine takes each host
+    in as soon as it is validated, reading its entries with the table that validated them."""
+    reader = FactsReader()
+    hosts = read_hosts(located, reader)
+    if partial:
+        hosts = list(hosts)  # read again for the merge inputs
     profile = build_profile(hosts, name, features=features or (), target_host=target_host, policies=policies,
-                            min_level=min_level)
+                            min_level=min_level, entries=reader.table)
     return _validated(with_merge_inputs(profile, hosts) if partial else profile)
 
 

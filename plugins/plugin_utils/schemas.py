@@ -40,18 +40,28 @@ def _validators(schema_name):
         raise VmcpuError('the Python library jsonschema is required on the controller to validate '
                          '%s documents; install it (pip install jsonschema).' % schema_name)
     if schema_name not in _VALIDATORS:
-        with open(os.path.join(SCHEMA_DIR, schema_name)) as handle:
-            schema = json.load(handle)
+        schema = load_schema(schema_name)
         _VALIDATORS[schema_name] = (
             jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER),
-            None if jsonschema_rs is None else jsonschema_rs.validator_for(schema, validate_formats=True))
+            fast_validator(schema))
     return _VALIDATORS[schema_name]
+
+
+def load_schema(schema_name):
+    """The schema document ``schema_name`` of the collection's ``schemas/`` folder."""
+    with open(os.path.join(SCHEMA_DIR, schema_name)) as handle:
+        return json.load(handle)
+
+
+def fast_validator(schema):
+    """The jsonschema-rs validator of ``schema``; None without jsonschema-rs."""
+    return None if jsonschema_rs is None else jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
 def validate(document, schema_name, what):
     """Raise ``VmcpuError`` naming ``what`` and the first offending place when ``document`` is invalid."""
     thorough, fast = _validators(schema_name)
-    if fast is not None and _fast_accepts(fast, document):
+    if fast is not None and fast_accepts(fast, document):
         return
     errors = sorted(thorough.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
@@ -62,7 +72,7 @@ def validate(document, schema_name, what):
             ' (and %d more problems)' % (len(errors) - 1) if len(errors) > 1 else ''))
 
 
-def _fast_accepts(fast, document):
+def fast_accepts(fast, document):
     """Whether jsonschema-rs accepts ``document``. It reads plain JSON types and dict subclasses only;
     a document holding anything else (Ansible's tagged strings and lazy values, as a profile passed
     through a template has them) goes to jsonschema."""

@@ -9,7 +9,8 @@ Standard library only (cpu_profile_check runs it on the managed node).
 import collections
 import functools
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import ENTRY_TEXT, SLOT_TEXT, format_entry, parse_entry_text
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import SLOT_TEXT, format_entry, parse_entry_text
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.entry_table import EntryTable, model_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import IDENTITY_LEAVES, core_type, identity
 from ansible_collections.vmcpu.profiles.plugins.module_utils.schemas.validator import validate_document
 
@@ -23,15 +24,20 @@ def check_facts(facts, what):
     check_facts_consistent(facts, what)
 
 
-def check_facts_consistent(facts, what):
+def check_facts_consistent(facts, what, table=None):
     """Refuse schema-valid facts that contradict themselves: the derived fields (vendor, family, model,
     stepping, brand, core types, CPU counts, guest view) must be what its own CPUID says, as
     ``build_host_facts`` derives them, and no leaf may appear twice in a group or in the KVM view.
-    ``what`` names the document in the message."""
+    ``what`` names the document in the message. ``table`` (an ``EntryTable`` kept across the hosts
+    of a fleet) shares the reading of the entries hosts have in common."""
+    table = EntryTable() if table is None else table
+    model = model_of(facts)
     groups = facts['raw_cpuid']['groups']
-    of_groups = [_identity_of(group['cpuid'], '%s, raw_cpuid.groups[%d].cpuid' % (what, index))
+    of_groups = [_identity_of(table, table.cpuid(group['cpuid'], False, model), what, 'raw_cpuid.groups[%d].cpuid', index)
                  for index, group in enumerate(groups)]
-    of_kvm = _identity_of(facts['kvm'].get('supported_cpuid', []), '%s, kvm.supported_cpuid' % what)
+    kvm_entries = facts['kvm'].get('supported_cpuid')
+    of_kvm = (_identity_of(table, table.cpuid(kvm_entries, True, model), what, 'kvm.supported_cpuid', None)
+              if kvm_entries else _parsed_identity(()))
     first = of_groups[0]
     derived = dict(first.identity or identity(first.leaves, what))
     cpus = [cpu for group in groups for cpu in group['cpus']]
@@ -57,24 +63,20 @@ def check_facts_consistent(facts, what):
                              'CPUID says %r.' % (what, index, group['core_type'], derived_group.core_type))
 
 
-# The facts schema allows one spelling of a leaf ('0x%08x') and of a sub-leaf ('0x%x'), so entries of
-# one (leaf, sub-leaf) have equal text, and the check can compare text without parsing each entry.
-_IDENTITY_SLOTS = tuple(SLOT_TEXT(format_entry(leaf, subleaf, ())) for leaf, subleaf in sorted(IDENTITY_LEAVES))
+_IDENTITY_SLOTS = tuple(sorted(IDENTITY_LEAVES))
 
 
-def _identity_of(entries, where):
-    """``IdentityLeaves`` of the entries of one group or of the KVM view; a leaf listed twice is refused.
-    Only the ``IDENTITY_LEAVES`` are parsed: a fleet's facts are checked host by host, so the other
-    registers are left to the reader that needs them."""
-    by_slot = dict(zip(map(SLOT_TEXT, entries), entries))
-    if len(by_slot) != len(entries):
-        seen = set()
-        for slot in map(SLOT_TEXT, entries):
-            if slot in seen:
-                raise VmcpuError('%s lists leaf %s subleaf %s twice; gather the host again with '
-                                 'vmcpu.profiles.cpu_facts.' % ((where,) + slot))
-            seen.add(slot)
-    return _parsed_identity(tuple(ENTRY_TEXT(by_slot[slot]) for slot in _IDENTITY_SLOTS if slot in by_slot))
+def _identity_of(table, read, what, place, index):
+    """``IdentityLeaves`` of one group or of the KVM view (``ReadEntries``); a leaf listed twice is
+    refused, naming ``what`` and the ``place`` (formatted with ``index`` unless None). Only the
+    ``IDENTITY_LEAVES`` are parsed: a fleet's facts are checked host by host, so the other registers
+    are left to the reader that needs them."""
+    position = read.layout.position
+    if read.layout.twice is not None:
+        raise VmcpuError('%s, %s lists leaf %s subleaf %s twice; gather the host again with vmcpu.profiles.cpu_facts.'
+                         % ((what, place if index is None else place % index)
+                            + SLOT_TEXT(format_entry(read.layout.twice[0], read.layout.twice[1], ()))))
+    return _parsed_identity(tuple(table.text[read.numbers[position[slot]]] for slot in _IDENTITY_SLOTS if slot in position))
 
 
 IdentityLeaves = collections.namedtuple('IdentityLeaves', 'leaves identity core_type')

@@ -4,7 +4,7 @@
 sub-leaf) or one MSR.
 
 ``profile.merge.host_baseline`` masks every register of a host. Distinct hosts of one model still
-share most of their entries, so here each distinct entry of ``profile.host_view.EntryTable`` is masked once
+share most of their entries, so here each distinct entry of ``facts.entry_table.EntryTable`` is masked once
 and a host's baseline is the set of its entries' parts: work per distinct entry, not per host and
 register. A part holds every register of its slot that the baseline has, so two hosts have equal
 baselines exactly when they have equal sets of parts.

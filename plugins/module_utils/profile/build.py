@@ -175,11 +175,11 @@ def outcome_of(vendor, features=(), policies=None):
     return lambda cluster, identity: _decoded(plan, _profile_registers(layout, plan, cluster, identity)[0])
 
 
-def prepared_pool(hosts, target_host=None):
-    """``(fleet, cluster, target host, its identity registers)`` of ``hosts`` (``[(host, facts)]``):
-    every host in the ``Fleet`` (host lists sorted), their merge, and the host whose identity the
-    profile takes. Where a profile starts, and so a what-if."""
-    fleet = Fleet(target_host)
+def prepared_pool(hosts, target_host=None, entries=None):
+    """``(fleet, cluster, target host, its identity registers)`` of ``hosts`` (``(host, facts)``
+    pairs): every host in the ``Fleet`` (host lists sorted), their merge, and the host whose identity
+    the profile takes. Where a profile starts, and so a what-if. ``entries``: see ``build_profile``."""
+    fleet = Fleet(target_host, entries)
     for host, facts in hosts:
         fleet.add(host, facts)
     for host_group in fleet.distinct.values():
@@ -412,15 +412,18 @@ def profile_digest(profile):
 
 @cyclic_gc_paused()
 def build_profile(hosts, name, features=(), target_host=None, hypervisor='kvm', generated_at=None, policies=None,
-                  min_level=None):
-    """The profile of ``hosts``, a sequence of ``(host name, facts)``; raises VmcpuError on bad input.
+                  min_level=None, entries=None):
+    """The profile of ``hosts``, ``(host name, facts)`` pairs (read once, in order); raises VmcpuError
+    on bad input. ``entries``: the ``facts.entry_table.EntryTable`` a validator reads each host's
+    facts with just before the host is taken in (``plugin_utils.facts_reader``), so that each list
+    of entries is read once.
 
     ``features`` are toggles (``-avx512f``, ``+rtm``) and ``policies`` policy overrides per field
     (``{'invtsc': 'inherit'}``), see ``profile.policy``; a profile below the x86-64 level
     ``min_level`` (``fields.levels``) is refused."""
     if min_level is not None:
         check_level(min_level)
-    fleet, cluster, target, identity = prepared_pool(hosts, target_host)
+    fleet, cluster, target, identity = prepared_pool(hosts, target_host, entries)
     layout = field_index(fleet.vendor)
     adjustments = parse_adjustments(layout, features, policies)
     plan = _plan(layout, adjustments)

@@ -20,7 +20,8 @@ import itertools
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.model import VENDOR_IDS
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.baseline_parts import BaselineParts
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import EntryTable, host_view
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.entry_table import EntryTable
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import baseline_of, merge_all, merge_values
 
 
@@ -59,16 +60,17 @@ class DistinctHost:
 
 
 class Fleet:
-    """Hosts added with ``add(name, facts)``; read the results once every host is in."""
+    """Hosts added with ``add(name, facts)``; read the results once every host is in. ``entries``:
+    the ``EntryTable`` to read the hosts' entries with (a new one by default)."""
 
-    def __init__(self, target_host=None):
+    def __init__(self, target_host=None, entries=None):
         self.target_host = target_host
         self.target = None                 # (name, identity entry numbers) of target_host once seen
         self.distinct = {}                 # (vendor, frozenset of part numbers) -> DistinctHost
         self.vendors = {}                  # CPU vendor string -> host names
         self.provenance = []               # (name, fingerprint digest, view, source, fingerprint) per host
         self.msr_index = None              # intersection of the known KVM MSR index lists
-        self.entries = EntryTable()
+        self.entries = EntryTable() if entries is None else entries
         self._parts = {}                   # vendor -> BaselineParts
         self._host_parts = {}              # (vendor, entry numbers per group) -> part numbers
         self._index = None

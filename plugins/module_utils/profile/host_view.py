@@ -7,14 +7,13 @@ KVM feature MSRs) when the facts have it; otherwise the raw CPUID, met across th
 (a hybrid host offers a VM only what all its core types have), flagged as ``raw``.
 """
 
-import itertools
 from dataclasses import dataclass
 from functools import cached_property
-from operator import itemgetter
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import ENTRY_TEXT, REGISTER_NAMES, parse_entry, parse_entry_text
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import parse_entry
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.entry_table import EntryTable, model_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint import fingerprint_summary
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.index import field_index
 from ansible_collections.vmcpu.profiles.plugins.module_utils.fields.levels import leaves_level
@@ -24,9 +23,6 @@ FACTS_SCHEMA_VERSION = 1
 
 # ('cpuid', leaf, subleaf, 'ebx') or ('msr', index, 0, '')
 RegisterKey = Tuple[str, int, int, str]
-
-# KVM_CPUID_FLAG_SIGNIFCANT_INDEX (linux/kvm.h): the entry is valid for its sub-leaf only.
-KVM_SIGNIFICANT_INDEX = 1
 
 
 @dataclass
@@ -47,75 +43,6 @@ class HostView:
     def groups(self) -> Tuple[Dict[RegisterKey, int], ...]:
         """One register map per CPU group."""
         return tuple(map(self.table.registers, self.entries))
-
-
-_KVM_ENTRY_CONTENT = itemgetter('leaf', 'subleaf', 'flags', *REGISTER_NAMES)
-
-
-class EntryTable:
-    """The distinct CPUID entries and MSR values of the hosts read with one table, numbered.
-
-    Hosts of one model have identical entries, and distinct hosts of one model still share most of
-    them: each distinct entry is parsed once, and a host is a tuple of entry numbers. Per number:
-    ``items`` (its ``(register key, value)`` pairs, zero values left out) and ``slot`` (the CPUID
-    (leaf, sub-leaf) or MSR index it fills; two entries of one slot in a group are rare, and then
-    the later one wins register by register, see ``registers``)."""
-
-    def __init__(self):
-        self.numbers = {}
-        self.items = []
-        self.slot = []
-        self._msr_indexes = {}
-
-    def _number(self, content, items, slot):
-        self.numbers[content] = len(self.items)
-        self.items.append(items)
-        self.slot.append(slot)
-
-    def group(self, entries, msr_values, with_flags):
-        """The entry numbers of one CPU group: its CPUID entries, then its MSRs."""
-        contents = tuple(map(_KVM_ENTRY_CONTENT if with_flags else ENTRY_TEXT, entries))
-        msr_contents = tuple(msr_values.items())
-        numbers = list(map(self.numbers.get, contents + msr_contents))
-        if None in numbers:
-            for position, content in enumerate(contents + msr_contents):
-                if numbers[position] is None:
-                    if content not in self.numbers:
-                        self._number(content, *(_parse_entry(content, with_flags) if position < len(contents)
-                                                else _parse_msr(content)))
-                    numbers[position] = self.numbers[content]
-        return tuple(numbers)
-
-    def msr_index(self, index_list):
-        """The KVM MSR index list as a set of numbers (hosts of one kernel share it)."""
-        index_list = tuple(index_list)
-        if index_list not in self._msr_indexes:
-            self._msr_indexes[index_list] = frozenset(int(index, 16) for index in index_list)
-        return self._msr_indexes[index_list]
-
-    def registers(self, numbers):
-        """``{('cpuid', leaf, subleaf, reg) or ('msr', index, 0, ''): value}`` of a group's entries;
-        a later entry of the same register wins, as with one dict.update per entry."""
-        return dict(itertools.chain.from_iterable(map(self.items.__getitem__, numbers)))
-
-
-def _parse_entry(content, with_flags):
-    """``(items, slot)`` of one entry given as ``ENTRY_TEXT``/``_KVM_ENTRY_CONTENT``. KVM
-    entries whose sub-leaf is insignificant are valid for every sub-leaf, so they are recorded as
-    sub-leaf 0, which is where lookups start."""
-    (leaf, subleaf), regs = parse_entry_text(content[:2] + content[3:] if with_flags else content)
-    if with_flags and not content[2] & KVM_SIGNIFICANT_INDEX:
-        subleaf = 0
-    items = tuple((('cpuid', leaf, subleaf, name), value) for name, value in zip(REGISTER_NAMES, regs) if value)
-    return items, ('cpuid', leaf, subleaf)
-
-
-def _parse_msr(content):
-    """``(items, slot)`` of one MSR given as ``(index, value)``; a zero value fills no register."""
-    index, value = content
-    if int(value, 16):
-        return ((('msr', int(index, 16), 0, ''), int(value, 16)),), ('msr', int(index, 16))
-    return (), ('msr', index)
 
 
 def unwrap_facts(facts):
@@ -149,14 +76,15 @@ def host_view(name, facts, table=None):
         raise VmcpuError('host %s: CPU vendor %r cannot be profiled: %s.'
                          % (name, facts.get('vendor'), vendor_refusal(facts.get('vendor'))))
     try:
+        model = model_of(facts)
         kvm = facts['kvm']
         if kvm.get('available'):
-            entries = (table.group(kvm['supported_cpuid'], kvm['feature_msrs'], True),)
+            entries = (table.cpuid(kvm['supported_cpuid'], True, model).numbers + table.msrs(kvm['feature_msrs']),)
             msr_index = table.msr_index(kvm['msr_index_list'])
             view = 'kvm'
         else:
-            entries = tuple(table.group(group['cpuid'], facts['dump_msrs'], False)
-                            for group in facts['raw_cpuid']['groups'])
+            msrs = table.msrs(facts['dump_msrs'])
+            entries = tuple(table.cpuid(group['cpuid'], False, model).numbers + msrs for group in facts['raw_cpuid']['groups'])
             msr_index = None
             view = 'raw'
         digest = facts['fingerprint']['digest']

@@ -5,7 +5,8 @@
 import copy
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.baseline_parts import BaselineParts
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import EntryTable, host_view
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.entry_table import EntryTable
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import host_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.merge import host_baseline
 
 

@@ -9,11 +9,13 @@ the last list of the same model; here an entry equal to the one at its place the
 equal values) is known to match the schema, because that one did, so jsonschema-rs sees only the
 rest of the document: its entry lists with every entry left out but their lengths kept (the
 schema with the entry definitions accepting anything), then each entry the table found fresh.
-That is exactly the schema: the entry definitions are used as array items only. Whatever this
-does not accept goes to ``schemas.validate``, whose message names the place, as for a lone document.
+That is exactly the schema: the entry definitions are used as array items only, and only lists
+are read this way. Whatever this does not accept goes to ``schemas.validate``, whose message names
+the place, as for a lone document.
 
-An accepted list becomes the last of its model, so a list is trusted only while every document
-before it was accepted or valid: a reader whose ``read`` raised is discarded with the run it belongs to.
+A list becomes the last of its model only once its document matched the schema, so the lists read
+against are valid whatever came before. The facts must not change while their reader lives (one
+run): a list read again is taken to be the one read before.
 """
 
 import copy
@@ -21,12 +23,14 @@ from operator import itemgetter
 
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.entry_table import EntryTable, model_of
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.facts_check import check_facts_consistent
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.schemas import (
     HOST_FACTS, fast_accepts, fast_validator, load_schema, validate,
 )
 
 _ENTRY_DEFINITIONS = {'cpuid_entry': False, 'kvm_cpuid_entry': True}  # definition -> KVM entries
 _FLAGS = itemgetter('flags')
+_NOT_A_LIST = object()
 _VALIDATORS = []
 
 
@@ -52,40 +56,40 @@ class FactsReader:
         self.table = EntryTable()
         self._valid = set()                # entry numbers of entries the entry schema accepted
 
-    def read(self, facts, what):
-        """Refuse ``facts`` (named ``what`` in the message) unless it matches the facts schema and
-        agrees with itself (``facts_check.check_facts_consistent``)."""
+    def read(self, name, facts, what):
+        """Refuse the facts of host ``name`` (named ``what`` in the message) unless they are a facts
+        document of this collection's layout (``host_view.check_facts_version``) that matches the
+        facts schema and agrees with itself (``facts_check.check_facts_consistent``)."""
+        check_facts_version(name, facts)
         if not self._accepted(facts):
             validate(facts, HOST_FACTS, what)
         check_facts_consistent(facts, what, self.table)
 
     def _accepted(self, facts):
-        """Whether the fast way finds ``facts`` valid; False also for what it cannot read."""
+        """Whether the fast way finds ``facts`` valid; False also for what it cannot read. Its entry
+        lists become the last of their model only when it is."""
         validators = _validators()
         if validators is None:
             return False
         skeleton_validator, entry_validators = validators
-        lists = []
-        skeleton = dict(facts)
-        raw = facts.get('raw_cpuid')
-        if isinstance(raw, dict) and isinstance(raw.get('groups'), list):
-            skeleton['raw_cpuid'] = dict(raw, groups=[_without_entries(group, 'cpuid', False, lists)
-                                                      for group in raw['groups']])
-        if 'kvm' in facts:
-            skeleton['kvm'] = _without_entries(facts['kvm'], 'supported_cpuid', True, lists)
-        if not fast_accepts(skeleton_validator, skeleton):
+        skeleton, lists = _skeleton(facts)
+        if skeleton is None or not fast_accepts(skeleton_validator, skeleton):
             return False
+        reads = []
         try:
             model = model_of(facts)
             for entries, with_flags in lists:
                 if with_flags and not set(map(type, map(_FLAGS, entries))) <= {int}:
                     return False  # True equals 1 but is no JSON integer (1.0 is one: the thorough way takes it)
-                read = self.table.cpuid(entries, with_flags, model)
+                read = self.table.cpuid(entries, with_flags, model, remember=False)
                 for position in read.fresh:
                     if not self._valid_entry(entries[position], read.numbers[position], entry_validators, with_flags):
                         return False
+                reads.append((entries, with_flags, read))
         except (KeyError, TypeError, ValueError, AttributeError):
             return False  # an entry that is not one; the schema says where
+        for entries, with_flags, read in reads:
+            self.table.remember(entries, with_flags, model, read)
         return True
 
     def _valid_entry(self, entry, number, entry_validators, with_flags):
@@ -100,10 +104,33 @@ class FactsReader:
         return False
 
 
+def _skeleton(facts):
+    """``(skeleton, [(entry list, with KVM flags)])``: ``facts`` with each entry list replaced by as
+    many None, and those lists; skeleton None when a place of entry lists holds anything but a list
+    (jsonschema-rs reads a tuple as an array, whose entries would then go unchecked)."""
+    lists = []
+    skeleton = dict(facts)
+    raw = facts.get('raw_cpuid')
+    if isinstance(raw, dict) and 'groups' in raw:
+        groups = raw['groups']
+        groups = [_without_entries(group, 'cpuid', False, lists) for group in groups] if isinstance(groups, list) else [_NOT_A_LIST]
+        if _NOT_A_LIST in groups:
+            return None, lists
+        skeleton['raw_cpuid'] = dict(raw, groups=groups)
+    if 'kvm' in facts:
+        skeleton['kvm'] = _without_entries(facts['kvm'], 'supported_cpuid', True, lists)
+        if skeleton['kvm'] is _NOT_A_LIST:
+            return None, lists
+    return skeleton, lists
+
+
 def _without_entries(holder, key, with_flags, lists):
     """``holder`` with its list ``key`` of entries replaced by as many None, and that list added to
-    ``lists``; ``holder`` itself when it has no such list (the schema then says what is wrong)."""
-    if isinstance(holder, dict) and isinstance(holder.get(key), list):
-        lists.append((holder[key], with_flags))
-        return dict(holder, **{key: [None] * len(holder[key])})
-    return holder
+    ``lists``; ``holder`` itself when it has no ``key`` or is no mapping (the schema says what is
+    wrong); ``_NOT_A_LIST`` when ``key`` holds anything but a list."""
+    if not isinstance(holder, dict) or key not in holder:
+        return holder
+    if not isinstance(holder[key], list):
+        return _NOT_A_LIST
+    lists.append((holder[key], with_flags))
+    return dict(holder, **{key: [None] * len(holder[key])})

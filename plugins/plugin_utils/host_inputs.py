@@ -15,7 +15,7 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import Vmcpu
 from ansible_collections.vmcpu.profiles.plugins.module_utils.file_names import host_from_file_stem
 from ansible_collections.vmcpu.profiles.plugins.module_utils.json_file import read_json_file
 from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.fleet import cyclic_gc_paused
-from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import check_facts_version, unwrap_facts
+from ansible_collections.vmcpu.profiles.plugins.module_utils.profile.host_view import unwrap_facts
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.facts_reader import FactsReader
 from ansible_collections.vmcpu.profiles.plugins.plugin_utils.host_variables import host_variables
 
@@ -49,8 +49,7 @@ def read_hosts(located, reader):
     checked by ``reader`` (a ``FactsReader``) when it is reached: the profile engine can take a
     host in while its entries are fresh in the reader's table."""
     for name, facts, what in located:
-        check_facts_version(name, facts)
-        reader.read(facts, what)
+        reader.read(name, facts, what)
         yield name, facts
 
 

@@ -64,11 +64,11 @@ class EntryTable:
         self._last_of_model = {}           # (model, with_flags, length) -> ReadEntries of a list, the list
         self._msr_indexes = {}
 
-    def cpuid(self, entries, with_flags, model=None):
+    def cpuid(self, entries, with_flags, model=None, remember=True):
         """``ReadEntries`` of a list of CPUID entries (KVM entries, with their flags, when
-        ``with_flags``); ``model`` (``model_of`` the facts) finds the list to read it against."""
-        key = (model, with_flags, len(entries))
-        last, last_entries = self._last_of_model.get(key, (None, None))
+        ``with_flags``); ``model`` (``model_of`` the facts) finds the list to read it against, and
+        the list becomes the last of its model unless ``remember`` is false (see ``remember``)."""
+        last, last_entries = self._last_of_model.get((model, with_flags, len(entries)), (None, None))
         if last_entries is entries:  # read again (by the consistency check after the validation)
             return last
         content = _KVM_ENTRY_CONTENT if with_flags else ENTRY_TEXT
@@ -82,8 +82,15 @@ class EntryTable:
                 numbers[position] = number
             moved = any(self._listed_id[numbers[position]] != self._listed_id[last.numbers[position]] for position in fresh)
             read = ReadEntries(tuple(numbers), fresh, self._layout(numbers) if moved else last.layout)
-        self._last_of_model[key] = (read, entries)
+        if remember:
+            self.remember(entries, with_flags, model, read)
         return read
+
+    def remember(self, entries, with_flags, model, read):
+        """Make ``entries`` (read as ``read``) the last list of its model: the next list of the
+        model is read against it, and reading it again gives ``read`` as it is. A list is taken
+        to be unchanged once read (a table lasts one run, in which facts are not edited)."""
+        self._last_of_model[(model, with_flags, len(entries))] = (read, entries)
 
     def _layout(self, numbers):
         ids = tuple(map(self._listed_id.__getitem__, numbers))
@@ -91,10 +98,7 @@ class EntryTable:
         if layout is None:
             listed = list(map(self.listed.__getitem__, numbers))
             position = {slot: place for place, slot in enumerate(listed)}
-            twice = None
-            if len(position) < len(listed):
-                twice = next(slot for place, slot in enumerate(listed) if slot in listed[:place])
-            layout = self._layouts[ids] = Layout(position, twice)
+            layout = self._layouts[ids] = Layout(position, _first_twice(listed) if len(position) < len(listed) else None)
         return layout
 
     def msrs(self, msr_values):
@@ -144,6 +148,15 @@ class EntryTable:
         """``{('cpuid', leaf, subleaf, reg) or ('msr', index, 0, ''): value}`` of a group's entries;
         a later entry of the same register wins, as with one dict.update per entry."""
         return dict(itertools.chain.from_iterable(map(self.items.__getitem__, numbers)))
+
+
+def _first_twice(slots):
+    seen = set()
+    for slot in slots:
+        if slot in seen:
+            return slot
+        seen.add(slot)
+    return None
 
 
 def _parse_msr(content):

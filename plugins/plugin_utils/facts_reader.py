@@ -112,8 +112,9 @@ def _skeleton(facts):
     skeleton = dict(facts)
     raw = facts.get('raw_cpuid')
     if isinstance(raw, dict) and 'groups' in raw:
-        groups = raw['groups']
-        groups = [_without_entries(group, 'cpuid', False, lists) for group in groups] if isinstance(groups, list) else [_NOT_A_LIST]
+        if not isinstance(raw['groups'], list):
+            return None, lists
+        groups = [_without_entries(group, 'cpuid', False, lists) for group in raw['groups']]
         if _NOT_A_LIST in groups:
             return None, lists
         skeleton['raw_cpuid'] = dict(raw, groups=groups)

@@ -8,6 +8,7 @@ Standard library only (cpu_profile_check runs it on the managed node).
 
 import collections
 import functools
+
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import SLOT_TEXT, format_entry, parse_entry_text
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.entry_table import EntryTable, model_of

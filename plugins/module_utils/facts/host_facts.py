@@ -14,12 +14,9 @@ from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump im
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_leaves import (
     BRAND_LEAVES, EAX, EBX, ECX, EDX, PER_CPU_MASKS, brand_string, cpu_signature, mask_per_cpu, vendor_string,
 )
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_live import read_live_cpuid
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_import import load_dump
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.fingerprint import (
     dump_fingerprint, live_fingerprint,
 )
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.kvm_view import read_kvm_view
 from ansible_collections.vmcpu.profiles.plugins.module_utils.version import COLLECTION_VERSION
 
 FACTS_SCHEMA_VERSION = 1
@@ -145,7 +142,11 @@ def gather_facts(src=None, method='auto', kvm='auto', run_command=None, kvm_devi
     ``run_command`` may load the cpuid kernel module (``AnsibleModule.run_command``; None: never).
     ``warn`` receives each warning about the dump (``AnsibleModule.warn``; None: dropped).
     """
+    # A host is either described by a dump or read live: each imports only the code it runs, since
+    # AnsiballZ compiles every imported module from source on every module run (benchmarks/fleet_play.py).
     if src:
+        from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_import import load_dump
+
         if kvm == 'required':
             raise VmcpuError('kvm: required cannot be combined with src=%s: a dump file has no KVM '
                              'view; gather that host live instead.' % src)
@@ -154,6 +155,8 @@ def gather_facts(src=None, method='auto', kvm='auto', run_command=None, kvm_devi
             warn(warning)
         return build_host_facts(dump, {'available': False, 'error': 'facts imported from a dump file'},
                                 dump_fingerprint(dump.file_sha256))
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_live import read_live_cpuid
+
     dump = read_live_cpuid(method=method, run_command=run_command)
     return build_host_facts(dump, _kvm_section(kvm, kvm_device), live_fingerprint())
 
@@ -161,6 +164,8 @@ def gather_facts(src=None, method='auto', kvm='auto', run_command=None, kvm_devi
 def _kvm_section(kvm, device):
     if kvm == 'skip':
         return {'available': False, 'error': 'not read (kvm: skip)'}
+    from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.kvm_view import read_kvm_view
+
     try:
         view = read_kvm_view(device)
     except HostAccessError as exc:

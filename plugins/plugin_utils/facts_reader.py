@@ -134,4 +134,6 @@ def _without_entries(holder, key, with_flags, lists):
     if not isinstance(holder[key], list):
         return _NOT_A_LIST
     lists.append((holder[key], with_flags))
-    return dict(holder, **{key: [None] * len(holder[key])})
+    skeleton = dict(holder)
+    skeleton[key] = [None] * len(holder[key])
+    return skeleton

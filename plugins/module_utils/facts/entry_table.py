@@ -33,9 +33,25 @@ that did not equal the entry at the same place of a list read before (every plac
 was read in full): a validator that trusts the lists read before need look at these only;
 ``layout``: the ``Layout`` of the list."""
 
-Layout = collections.namedtuple('Layout', 'position twice')
-Layout.__doc__ = """Where a list of entries has which (leaf, sub-leaf): ``position`` maps each to its
-(last) place, ``twice`` is the first one listed twice, or None. Lists of one model share it."""
+
+class Layout:
+    """Where a list of entries has which (leaf, sub-leaf): ``position`` maps each to its (last)
+    place, ``twice`` is the first one listed twice, or None. Lists of one model share it."""
+
+    __slots__ = ('position', 'twice', '_places')
+
+    def __init__(self, position, twice):
+        self.position = position
+        self.twice = twice
+        self._places = {}
+
+    def places(self, slots):
+        """The places of those of ``slots`` (a tuple of (leaf, sub-leaf)) the list has, in that
+        order: worked out once per layout, for a reader that looks at the same leaves of every list."""
+        places = self._places.get(slots)
+        if places is None:
+            places = self._places[slots] = tuple(self.position[slot] for slot in slots if slot in self.position)
+        return places
 
 
 def model_of(facts):

@@ -40,21 +40,22 @@ def check_facts_consistent(facts, what, table=None):
     of_kvm = (_identity_of(table, table.cpuid(kvm_entries, True, model), what, 'kvm.supported_cpuid', None)
               if kvm_entries else _parsed_identity(()))
     first = of_groups[0]
-    derived = dict(first.identity or identity(first.leaves, what))
+    if first.identity is None:
+        identity(first.leaves, what)  # raises, naming the document: the group has no leaf 0
     cpus = [cpu for group in groups for cpu in group['cpus']]
-    derived['logical_cpus'] = len(cpus)
-    derived['hybrid'] = len({group.core_type for group in of_groups}) > 1
-    derived['guest_view'] = 'kvm' if facts['kvm']['available'] else 'raw'
-    for key in ('vendor', 'family', 'model', 'stepping', 'brand', 'logical_cpus', 'hybrid', 'guest_view'):
-        if facts[key] != derived[key]:
-            raise VmcpuError('%s: the document contradicts itself: %s is %r, but its CPUID says %r; gather the '
-                             'host again with vmcpu.profiles.cpu_facts instead of editing facts.'
-                             % (what, key, facts[key], derived[key]))
+    derived = first.identity + (len(cpus), len({group.core_type for group in of_groups}) > 1,
+                                'kvm' if facts['kvm']['available'] else 'raw')
+    stated = tuple(map(facts.__getitem__, _DERIVED_KEYS))
+    if stated != derived:
+        key, value, wanted = next(item for item in zip(_DERIVED_KEYS, stated, derived) if item[1] != item[2])
+        raise VmcpuError('%s: the document contradicts itself: %s is %r, but its CPUID says %r; gather the '
+                         'host again with vmcpu.profiles.cpu_facts instead of editing facts.'
+                         % (what, key, value, wanted))
     # A profile of the KVM view applies the field table of the facts' vendor to that view's registers.
-    if of_kvm.identity is not None and of_kvm.identity['vendor'] != facts['vendor']:
+    if of_kvm.identity is not None and of_kvm.identity[0] != facts['vendor']:
         raise VmcpuError('%s: the document contradicts itself: vendor is %r, but kvm.supported_cpuid says %r; gather '
                          'the host again with vmcpu.profiles.cpu_facts instead of editing facts.'
-                         % (what, facts['vendor'], of_kvm.identity['vendor']))
+                         % (what, facts['vendor'], of_kvm.identity[0]))
     if len(set(cpus)) != len(cpus):
         raise VmcpuError('%s: the document contradicts itself: a logical CPU is in two groups of '
                          'raw_cpuid.groups.' % what)
@@ -65,6 +66,9 @@ def check_facts_consistent(facts, what, table=None):
 
 
 _IDENTITY_SLOTS = tuple(sorted(IDENTITY_LEAVES))
+# What a document states and its CPUID must agree on: the identity (``host_facts.identity``), then the rest.
+_IDENTITY_KEYS = ('vendor', 'family', 'model', 'stepping', 'brand')
+_DERIVED_KEYS = _IDENTITY_KEYS + ('logical_cpus', 'hybrid', 'guest_view')
 
 
 def _identity_of(table, read, what, place, index):
@@ -72,12 +76,11 @@ def _identity_of(table, read, what, place, index):
     refused, naming ``what`` and the ``place`` (formatted with ``index`` unless None). Only the
     ``IDENTITY_LEAVES`` are parsed: a fleet's facts are checked host by host, so the other registers
     are left to the reader that needs them."""
-    position = read.layout.position
     if read.layout.twice is not None:
         raise VmcpuError('%s, %s lists leaf %s subleaf %s twice; gather the host again with vmcpu.profiles.cpu_facts.'
                          % ((what, place if index is None else place % index)
                             + SLOT_TEXT(format_entry(read.layout.twice[0], read.layout.twice[1], ()))))
-    return _parsed_identity(tuple(table.text[read.numbers[position[slot]]] for slot in _IDENTITY_SLOTS if slot in position))
+    return _parsed_identity(tuple(map(table.text.__getitem__, map(read.numbers.__getitem__, read.layout.places(_IDENTITY_SLOTS)))))
 
 
 IdentityLeaves = collections.namedtuple('IdentityLeaves', 'leaves identity core_type')
@@ -86,7 +89,8 @@ IdentityLeaves = collections.namedtuple('IdentityLeaves', 'leaves identity core_
 @functools.lru_cache(maxsize=1024)
 def _parsed_identity(texts):
     """``IdentityLeaves`` of identity entries given as ``ENTRY_TEXT`` tuples; hosts of one CPU model
-    share them, so each distinct set is parsed once. ``identity`` is None without leaf 0 (the caller
-    raises, naming the document)."""
+    share them, so each distinct set is parsed once. ``identity`` (the values of ``_IDENTITY_KEYS``) is
+    None without leaf 0 (the caller raises, naming the document)."""
     leaves = dict(map(parse_entry_text, texts))
-    return IdentityLeaves(leaves, identity(leaves, None) if (0, 0) in leaves else None, core_type(leaves))
+    stated = tuple(map(identity(leaves, None).__getitem__, _IDENTITY_KEYS)) if (0, 0) in leaves else None
+    return IdentityLeaves(leaves, stated, core_type(leaves))

@@ -83,14 +83,15 @@ class Fleet:
             self.msr_index = view.msr_index if self.msr_index is None else self.msr_index & view.msr_index
         # Identical CPUs have the same entry numbers, hence this cache.
         signature = (view.vendor, view.entries)
-        if signature not in self._host_parts:
+        key = self._host_parts.get(signature)
+        if key is None:
             if view.vendor not in self._parts:
                 self._parts[view.vendor] = BaselineParts(view.vendor, self.entries)
-            self._host_parts[signature] = (view.vendor, self._parts[view.vendor].host(view))
-        key = self._host_parts[signature]
+            key = self._host_parts[signature] = (view.vendor, self._parts[view.vendor].host(view))
         identity = view.entries[0]
-        if key in self.distinct:
-            self.distinct[key].add(name, identity)
+        distinct = self.distinct.get(key)
+        if distinct is not None:
+            distinct.add(name, identity)
         else:
             self.distinct[key] = DistinctHost(key[1], name, identity)
         if name == self.target_host:

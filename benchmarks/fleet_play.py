@@ -23,15 +23,16 @@ Then the compute alone, the way profile_scale.py measures it: the profile of --c
 synthetic hosts (default 100,000; profile_scale.synthesize, facts already in memory), once by
 build_profile (the engine) and once by the controller entry the lookup and the filter use
 (profile_entry.profile_from_facts: each host's facts validated against the facts schema and checked,
-each host taken in by build_profile as soon as it is, then the profile validated), each with its time
-and, in a forked child, its tracemalloc peak and ru_maxrss delta. The synthetic hosts share the dicts
+each host taken in by build_profile as soon as it is, then the profile validated), each with the best
+and the median time of --repeat runs and, from one more run in a forked child, its tracemalloc peak and
+ru_maxrss delta. The synthetic hosts share the dicts
 and strings they keep from the dump they vary; the last two lines take the same hosts through JSON, as
 a fact cache gives them (every host its own objects: about 55 KB of memory per host before any computing).
 
 Targets: generate <= 1.3x ping at 1,000 hosts; warm <= 10 s at 1,000 hosts; the profile of 100,000
-hosts <= 3 s and <= 300 MB. Timed on a quiet machine: a busy one inflates every figure.
+hosts <= 3 s (median) and <= 300 MB. Timed on a quiet machine: a busy one inflates every figure.
 
-    .venv/bin/python benchmarks/fleet_play.py [--hosts 200,1000] [--forks 10] [--compute-hosts 100000]
+    .venv/bin/python benchmarks/fleet_play.py [--hosts 200,1000] [--forks 10] [--compute-hosts 100000] [--repeat 3]
 """
 
 import argparse
@@ -39,6 +40,7 @@ import glob
 import importlib.util
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -146,15 +148,20 @@ def time_plays(count, forks, dumps, workdir):
     return figures, same and cold == profile_digest(folder, 'fleet')
 
 
-def time_compute(label, compute):
-    """Print the time of ``compute()`` (a profile) and, from a second run in a forked child, its memory."""
-    start = time.perf_counter()
-    compute()
-    seconds = time.perf_counter() - start
+def time_compute(label, compute, repeat):
+    """Print the best and median time of ``repeat`` runs of ``compute()`` (a profile) and, from one more
+    run in a forked child, its memory. The target is judged on the median: one run alone moves by a
+    third on a machine whose load changes."""
+    runs = []
+    for attempt in range(repeat):
+        start = time.perf_counter()
+        compute()
+        runs.append(time.perf_counter() - start)
+    median = statistics.median(runs)
     peak, rss = profile_scale.memory_of(compute)[:2]
     worst = max(peak, rss) / 1e6
-    print('  %-45s %7.2f s  tracemalloc %6.1f MB, maxrss delta %6.1f MB  %s' % (
-        label, seconds, peak / 1e6, rss / 1e6, mark(seconds <= TARGET_COMPUTE_SECONDS and worst <= TARGET_COMPUTE_MB)))
+    print('  %-45s %6.2f s best, %6.2f s median  tracemalloc %6.1f MB, maxrss delta %6.1f MB  %s' % (
+        label, min(runs), median, peak / 1e6, rss / 1e6, mark(median <= TARGET_COMPUTE_SECONDS and worst <= TARGET_COMPUTE_MB)))
 
 
 def mark(ok):
@@ -167,6 +174,7 @@ def main():
     parser.add_argument('--forks', type=int, default=10)
     parser.add_argument('--compute-hosts', type=int, default=100000, help='synthetic hosts of the compute part (0: skip)')
     parser.add_argument('--testdata', default=profile_scale.TESTDATA)
+    parser.add_argument('--repeat', type=int, default=3, help='runs of each computation (best and median shown)')
     options = parser.parse_args()
     counts = [int(text) for text in options.hosts.split(',') if text]
 
@@ -212,13 +220,13 @@ def main():
         print()
         print('compute: the profile of %d synthetic hosts (profile_scale.synthesize, facts in memory)' % count)
         for label, compute in computations:
-            time_compute(label, lambda: compute(hosts))
+            time_compute(label, lambda: compute(hosts), options.repeat)
         # synthesize() shares the dicts and strings a host keeps from its base; a fact cache gives
         # every host its own, which costs memory and cache misses: the same hosts through JSON.
         hosts = [(name, json.loads(json.dumps(facts))) for name, facts in hosts]
         for label, compute in computations:
-            time_compute(label + ', facts from JSON', lambda: compute(hosts))
-        print('target: <= %.0f s and <= %.0f MB' % (TARGET_COMPUTE_SECONDS, TARGET_COMPUTE_MB))
+            time_compute(label + ', facts from JSON', lambda: compute(hosts), options.repeat)
+        print('target: <= %.0f s (median) and <= %.0f MB' % (TARGET_COMPUTE_SECONDS, TARGET_COMPUTE_MB))
 
 
 if __name__ == '__main__':

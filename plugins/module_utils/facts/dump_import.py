@@ -5,7 +5,8 @@
 Four formats are accepted, told apart by their content, never by the file name: ``cpuid_raw``
 (``cpuid -r``), ``libvirt_xml`` (libvirt cputestdata), ``aida64`` (AIDA64 CPUID text and reports)
 and ``libcpuid_raw`` (libcpuid's raw data). Each has its parser in ``dump_formats/``, which says
-what it reads; a run imports only the parser of the dump's format.
+what it reads. A libvirt dump imports no text parser; a text dump imports the three text parsers,
+whose line patterns tell the text formats apart.
 
 Anything wrong with a file is raised as ``DumpFormatError`` with a one-line message naming the file and,
 where it applies, the line; ``load_dump`` lets no other exception out for bad content.
@@ -112,7 +113,7 @@ def _parse(dump_format, path, lines):
     """``({logical CPU: Ledger of its leaves}, {MSR index: value}, short_package)`` of the dump, where
     ``short_package`` is what a dump with fewer CPUs than one package holds gets: 'refuse', 'warn' or
     None when the format tells nothing."""
-    # Only the parser of the dump's format is imported: a module run compiles every module it imports.
+    # Imported here, not at the top: a module run compiles every module it imports.
     if dump_format == 'libvirt_xml':
         from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_formats.libvirt_xml import parse
     elif dump_format == 'aida64':

@@ -12,7 +12,7 @@ import functools
 from ansible_collections.vmcpu.profiles.plugins.module_utils.errors import VmcpuError
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.cpuid_dump import SLOT_TEXT, format_entry, parse_entry_text
 from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.entry_table import EntryTable, model_of
-from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import IDENTITY_LEAVES, core_type, identity
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.host_facts import IDENTITY_KEYS, IDENTITY_LEAVES, core_type, identity
 from ansible_collections.vmcpu.profiles.plugins.module_utils.schemas.validator import validate_document
 
 HOST_FACTS_SCHEMA = 'host_facts.schema.json'
@@ -67,8 +67,7 @@ def check_facts_consistent(facts, what, table=None):
 
 _IDENTITY_SLOTS = tuple(sorted(IDENTITY_LEAVES))
 # What a document states and its CPUID must agree on: the identity (``host_facts.identity``), then the rest.
-_IDENTITY_KEYS = ('vendor', 'family', 'model', 'stepping', 'brand')
-_DERIVED_KEYS = _IDENTITY_KEYS + ('logical_cpus', 'hybrid', 'guest_view')
+_DERIVED_KEYS = IDENTITY_KEYS + ('logical_cpus', 'hybrid', 'guest_view')
 
 
 def _identity_of(table, read, what, place, index):
@@ -89,8 +88,8 @@ IdentityLeaves = collections.namedtuple('IdentityLeaves', 'leaves identity core_
 @functools.lru_cache(maxsize=1024)
 def _parsed_identity(texts):
     """``IdentityLeaves`` of identity entries given as ``ENTRY_TEXT`` tuples; hosts of one CPU model
-    share them, so each distinct set is parsed once. ``identity`` (the values of ``_IDENTITY_KEYS``) is
+    share them, so each distinct set is parsed once. ``identity`` (the values of ``IDENTITY_KEYS``) is
     None without leaf 0 (the caller raises, naming the document)."""
     leaves = dict(map(parse_entry_text, texts))
-    stated = tuple(map(identity(leaves, None).__getitem__, _IDENTITY_KEYS)) if (0, 0) in leaves else None
+    stated = tuple(map(identity(leaves, None).__getitem__, IDENTITY_KEYS)) if (0, 0) in leaves else None
     return IdentityLeaves(leaves, stated, core_type(leaves))

@@ -28,6 +28,8 @@ CORE_TYPES = {0x20: 'efficiency', 0x40: 'performance'}
 # vol. 3, extended CPU topology; Linux's get_topology_cpu_type).
 AMD_TOPOLOGY_LEAF = 0x80000026
 AMD_CORE_TYPES = {0: 'performance', 1: 'efficiency', 2: 'low power'}
+# The facts keys ``identity`` derives from a CPU's identity leaves.
+IDENTITY_KEYS = ('vendor', 'family', 'model', 'stepping', 'brand')
 # The (leaf, sub-leaf)s ``identity`` and ``core_type`` read.
 IDENTITY_LEAVES = frozenset([(0, 0), (1, 0), (HYBRID_LEAF, 0), (AMD_TOPOLOGY_LEAF, 0)] + [(leaf, 0) for leaf in BRAND_LEAVES])
 
@@ -37,10 +39,10 @@ def format_entries(leaves):
 
 
 def identity(leaves, source):
-    """``{vendor, family, model, stepping, brand}`` of a CPU from its leaves, as its facts state them."""
+    """``{vendor, family, model, stepping, brand}`` (``IDENTITY_KEYS``) of a CPU from its leaves, as its
+    facts state them."""
     family, model, stepping = _signature(leaves)
-    return {'vendor': _vendor(leaves, source), 'family': family, 'model': model, 'stepping': stepping,
-            'brand': _brand(leaves)}
+    return dict(zip(IDENTITY_KEYS, (_vendor(leaves, source), family, model, stepping, _brand(leaves))))
 
 
 def _vendor(leaves, source):

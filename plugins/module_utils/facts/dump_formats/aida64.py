@@ -84,13 +84,13 @@ def parse(path, lines):
             if END_OF_DUMP.match(text):
                 break
             title = HEADER.match(text).group(1)
-            section, current = _aida_section(path, cpus, msr_sections, title, number)
+            section, current = _section(path, cpus, msr_sections, title, number)
             headerless = False
             continue
         if section == 'cpuid':
-            _aida_cpuid_line(path, current, number, text)
+            _cpuid_line(path, current, number, text)
         elif section == 'msr':
-            _aida_msr_line(path, current, number, text)
+            _msr_line(path, current, number, text)
         elif section == 'all':
             cpu = _CPU_LIST.match(text)
             if not cpu:
@@ -132,7 +132,7 @@ def headed_cpu(text):
     return None
 
 
-def _aida_section(path, cpus, msr_sections, title, number):
+def _section(path, cpus, msr_sections, title, number):
     """``(kind, ledger)`` of the section ``title`` starts: 'cpuid', 'msr', 'all' or 'skip'."""
     cpuid = _CPUID_SECTION.match(title)
     if cpuid:
@@ -143,7 +143,7 @@ def _aida_section(path, cpus, msr_sections, title, number):
     return ('all' if title == _ALL_CPUS else 'skip'), None
 
 
-def _aida_cpuid_line(path, current, number, text):
+def _cpuid_line(path, current, number, text):
     if _ALLCPU.match(text):
         return  # where the CPU sits
     if _CACHE_TEXT.match(text):
@@ -174,7 +174,7 @@ def _aida_cpuid_line(path, current, number, text):
     current.put((leaf, subleaf), (eax, ebx, ecx, edx), number)
 
 
-def _aida_msr_line(path, samples, number, text):
+def _msr_line(path, samples, number, text):
     """Record the value of an MSR line in ``samples`` ({index: set of values seen})."""
     if not text.startswith('MSR '):
         return  # AIDA64's clock measurements between the MSR lines

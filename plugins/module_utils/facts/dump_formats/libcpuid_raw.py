@@ -1,9 +1,10 @@
 # Copyright: vmcpu.profiles contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The ``libcpuid_raw`` dump format: libcpuid's own raw data text (``basic_cpuid[N]=eax ebx ecx edx``, ``ext_cpuid[N]``,
-and the sub-leaf tables ``intel_fn4``, ``intel_fn11``, ``intel_fn12h``, ``intel_fn14h``,
-``amd_fn8000001dh``) of one logical CPU; a line of dashes ends it (libcpuid's decode follows).
-libcpuid reads only sub-leaf 0 of the other leaves (no XSAVE sub-leaves of leaf 0xD).
+"""The ``libcpuid_raw`` dump format: libcpuid's own raw data text (``basic_cpuid[N]=eax ebx ecx edx``,
+``ext_cpuid[N]``, and the sub-leaf tables ``intel_fn4``, ``intel_fn11``, ``intel_fn12h``, ``intel_fn14h``,
+``amd_fn8000001dh``, ``amd_fn80000026h``) of one logical CPU, or of several under ``____ Logical CPU #N ____``
+headers; a line of dashes ends it (libcpuid's decode follows). libcpuid reads only sub-leaf 0 of the
+other leaves (no XSAVE sub-leaves of leaf 0xD).
 
 ``dump_import.load_dump`` tells the format and checks what the parser read. Standard library only.
 """
@@ -55,11 +56,11 @@ def parse(path, lines):
         entries.setdefault(cpu or 0, []).append((number, table, n, tuple(int(group, 16) for group in line.groups()[2:])))
     cpus = {}
     for cpu_number, rows in sorted(entries.items()):
-        _libcpuid_cpu(path, cpu_ledger(path, cpus, cpu_number, rows[0][0]), rows)
+        _libcpuid_cpu(cpu_ledger(path, cpus, cpu_number, rows[0][0]), rows)
     return cpus, {}, None
 
 
-def _libcpuid_cpu(path, ledger, rows):
+def _libcpuid_cpu(ledger, rows):
     """Put one CPU's libcpuid entries into its ledger. libcpuid fills its tables to the end whatever the
     CPU announces, and a CPU answers a leaf above its maximum with other data: those entries are no
     facts of the CPU (design notes section 7). A leaf with a sub-leaf table of its own comes from that

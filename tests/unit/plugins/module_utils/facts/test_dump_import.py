@@ -7,6 +7,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -466,3 +467,35 @@ def test_no_leaf_0(tmp_path, name, text, line):
     cpu = 1 if name == 'raw.txt' else 0
     assert _error(path) == ('%s:%d: CPU %d has no CPUID leaf 0, so its vendor cannot be told'
                             % (path, line, cpu))
+
+
+# Leaf 0 alone (GenuineIntel, no leaf above it) in each format: the smallest whole dump.
+LEAF_0_DUMPS = {
+    'libvirt_xml': "<cpudata arch='x86'>\n  <cpuid eax_in='0x00000000' ecx_in='0x00' eax='0x00000000' ebx='0x756e6547' "
+                   "ecx='0x6c65746e' edx='0x49656e69'/>\n</cpudata>\n",
+    'cpuid_raw': 'CPU:\n   0x00000000 0x00: eax=0x00000000 ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69\n',
+    'aida64': '------[ CPUID Registers / Logical CPU #0 ]------\n\nCPUID 00000000: 00000000-756E6547-6C65746E-49656E69\n',
+    'libcpuid_raw': 'basic_cpuid[0]=00000000 756e6547 6c65746e 49656e69\n',
+}
+TEXT_PARSERS = {'cpuid_raw', 'aida64', 'libcpuid_raw'}
+_IMPORTED_PARSERS = """import sys
+from ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_import import load_dump
+print(load_dump(sys.argv[1]).method)
+prefix = 'ansible_collections.vmcpu.profiles.plugins.module_utils.facts.dump_formats.'
+print(' '.join(sorted(name[len(prefix):] for name in sys.modules if name.startswith(prefix))))
+"""
+
+
+@pytest.mark.parametrize('dump_format', sorted(LEAF_0_DUMPS))
+def test_a_dump_imports_the_parsers_its_format_needs(tmp_path, dump_format):
+    """cpu_facts compiles every module it imports on each run: a libvirt dump imports no text parser, a
+    text dump the three text parsers (their patterns tell the text formats apart), and each import in
+    load_dump names a module that exists. A fresh interpreter shows what one dump imports."""
+    path = _write(tmp_path, 'leaf0.dump', LEAF_0_DUMPS[dump_format])
+    completed = subprocess.run([sys.executable, '-c', _IMPORTED_PARSERS, str(path)], capture_output=True, text=True,
+                               env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)), check=False)
+    assert completed.returncode == 0, completed.stderr
+    method, imported = completed.stdout.splitlines()
+    assert method == dump_format
+    expected = {'parsing', dump_format} | (TEXT_PARSERS if dump_format in TEXT_PARSERS else set())
+    assert set(imported.split()) == expected

@@ -154,7 +154,7 @@ def time_compute(label, compute, repeat):
     third on a machine whose load changes. The process's caches of parsed identity leaves and field
     tables are warm from the second run on; they hold per CPU model, not per host."""
     runs = []
-    for _ in range(repeat):
+    for _run in range(repeat):
         start = time.perf_counter()
         compute()
         runs.append(time.perf_counter() - start)
